@@ -1,0 +1,146 @@
+"""The alert lifecycle as an explicit state machine, free of I/O.
+
+triggered ─ack─▶ acknowledged ─dispatch─▶ dispatched ─arrive─▶ on_scene ─resolve─▶ resolved
+    │                 │  └──────────resolve──────────┐  │                              │
+    └──────cancel─────┴──────────cancel───────────────┴──┴─▶ cancelled     resolved ─reopen─▶ triggered
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sos.users.domain import Role
+
+
+class AlertStatus(StrEnum):
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class AlertAction(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    CANCEL = "cancel"
+    REOPEN = "reopen"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Category(StrEnum):
+    MEDICAL = "medical"
+    FIRE = "fire"
+    CRIME = "crime"
+    ACCIDENT = "accident"
+    PERSONAL_SAFETY = "personal_safety"
+    NATURAL_DISASTER = "natural_disaster"
+    OTHER = "other"
+
+
+class SourceChannel(StrEnum):
+    APP = "app"
+    WEB = "web"
+    SMS = "sms"
+    API = "api"
+    EMAIL = "email"
+    VOICE = "voice"
+
+
+OPEN_STATUSES = frozenset(
+    {AlertStatus.TRIGGERED, AlertStatus.ACKNOWLEDGED, AlertStatus.DISPATCHED, AlertStatus.ON_SCENE}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: AlertAction
+    sources: frozenset[AlertStatus]
+    target: AlertStatus
+    timestamp_field: str
+    actor_field: str | None
+    roles: frozenset[Role]
+    """Roles allowed to take the action. Responders must also be assigned; reporters must own the alert."""
+
+
+_ALL_STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
+_FIELD = frozenset({Role.ADMIN, Role.COORDINATOR, Role.RESPONDER})
+
+TRANSITIONS: dict[AlertAction, Transition] = {
+    AlertAction.ACKNOWLEDGE: Transition(
+        AlertAction.ACKNOWLEDGE,
+        frozenset({AlertStatus.TRIGGERED}),
+        AlertStatus.ACKNOWLEDGED,
+        "acknowledged_at",
+        "acknowledged_by_id",
+        _FIELD,
+    ),
+    AlertAction.DISPATCH: Transition(
+        AlertAction.DISPATCH,
+        frozenset({AlertStatus.ACKNOWLEDGED}),
+        AlertStatus.DISPATCHED,
+        "dispatched_at",
+        "dispatched_by_id",
+        _ALL_STAFF,
+    ),
+    AlertAction.ARRIVE: Transition(
+        AlertAction.ARRIVE,
+        frozenset({AlertStatus.DISPATCHED}),
+        AlertStatus.ON_SCENE,
+        "on_scene_at",
+        None,
+        _FIELD,
+    ),
+    AlertAction.RESOLVE: Transition(
+        AlertAction.RESOLVE,
+        frozenset({AlertStatus.ACKNOWLEDGED, AlertStatus.DISPATCHED, AlertStatus.ON_SCENE}),
+        AlertStatus.RESOLVED,
+        "resolved_at",
+        "resolved_by_id",
+        _FIELD,
+    ),
+    AlertAction.CANCEL: Transition(
+        AlertAction.CANCEL,
+        OPEN_STATUSES,
+        AlertStatus.CANCELLED,
+        "cancelled_at",
+        "cancelled_by_id",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.REPORTER}),
+    ),
+    AlertAction.REOPEN: Transition(
+        AlertAction.REOPEN,
+        frozenset({AlertStatus.RESOLVED}),
+        AlertStatus.TRIGGERED,
+        "reopened_at",
+        None,
+        _ALL_STAFF,
+    ),
+}
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, action: AlertAction, status: AlertStatus) -> None:
+        super().__init__(f"cannot {action.value} an alert that is {status.value}")
+        self.action = action
+        self.status = status
+
+
+def next_status(status: AlertStatus, action: AlertAction) -> AlertStatus:
+    transition = TRANSITIONS[action]
+    if status not in transition.sources:
+        raise TransitionNotAllowed(action, status)
+    return transition.target
+
+
+def allowed_actions(status: AlertStatus) -> list[AlertAction]:
+    return [action for action, transition in TRANSITIONS.items() if status in transition.sources]

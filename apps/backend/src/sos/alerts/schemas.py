@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field, model_validator
+
+from sos.alerts.domain import AlertAction, AlertStatus, Category, Severity, SourceChannel, allowed_actions
+from sos.core.schemas import LocationIn, Note, ReadModel, StrictInput
+
+
+class AlertCreate(StrictInput):
+    location: LocationIn
+    note: Note | None = None
+    category: Category = Category.OTHER
+    severity: Severity = Severity.CRITICAL
+    source: SourceChannel = SourceChannel.APP
+
+
+class AlertRead(ReadModel):
+    id: UUID
+    organization_id: UUID
+    reporter_id: UUID
+    incident_id: UUID | None
+    status: AlertStatus
+    severity: Severity
+    category: Category
+    source: SourceChannel
+    note: str | None
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    located_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_id: UUID | None
+    dispatched_at: datetime | None
+    dispatched_by_id: UUID | None
+    on_scene_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by_id: UUID | None
+    cancelled_at: datetime | None
+    cancelled_by_id: UUID | None
+    reopened_at: datetime | None
+    version: int
+    allowed_actions: list[AlertAction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _actions(self) -> AlertRead:
+        self.allowed_actions = allowed_actions(self.status)
+        return self
+
+
+class AssignmentCreate(StrictInput):
+    responder_ids: list[UUID] = Field(default_factory=list, max_length=50)
+    team_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AssignmentCreate:
+        if not self.responder_ids and not self.team_ids:
+            raise ValueError("name at least one responder or team")
+        return self
+
+
+class AssignmentRead(ReadModel):
+    id: UUID
+    alert_id: UUID
+    responder_id: UUID | None
+    team_id: UUID | None
+    assigned_by_id: UUID | None
+    assigned_at: datetime
+
+
+class AlertFilters(StrictInput):
+    status: list[AlertStatus] = Field(default_factory=list)
+    severity: list[Severity] = Field(default_factory=list)
+    team_id: UUID | None = None
+    incident_id: UUID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None

@@ -1,0 +1,461 @@
+"""Alert use cases. These are the hot paths, so they run as SQLAlchemy Core statements with few round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import Select, Table, and_, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sos.alerts.domain import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    AlertAction,
+    AlertStatus,
+    TransitionNotAllowed,
+    allowed_actions,
+)
+from sos.alerts.domain import next_status as apply_action
+from sos.alerts.events import alert_event
+from sos.alerts.models import Alert, AlertAssignment, AlertLocation
+from sos.alerts.schemas import AlertCreate, AlertFilters, AlertRead, AssignmentCreate, AssignmentRead
+from sos.alerts.visibility import visible_alerts
+from sos.auth.principal import Principal
+from sos.core.db import utcnow
+from sos.core.errors import (
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
+from sos.core.ids import new_id
+from sos.core.pagination import Page, decode_cursor, encode_cursor
+from sos.core.schemas import LocationIn, LocationRead
+from sos.core.uow import UnitOfWork
+from sos.teams.models import Team
+from sos.users.domain import MembershipStatus, Role
+from sos.users.models import Membership
+
+_ALERTS = cast(Table, Alert.__table__)
+_LIFECYCLE_STAMPS = (
+    "acknowledged_at",
+    "acknowledged_by_id",
+    "dispatched_at",
+    "dispatched_by_id",
+    "on_scene_at",
+    "resolved_at",
+    "resolved_by_id",
+)
+_TRANSITION_RETRIES = 3
+
+
+def _not_found(alert_id: UUID) -> NotFound:
+    return NotFound(f"No alert {alert_id} is visible to you.", resource="alert", id=str(alert_id))
+
+
+async def _fetch(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> Any:
+    row = (await uow.connection.execute(select(_ALERTS).where(Alert.id == alert_id, visible_alerts(principal)))).first()
+    if row is None:
+        raise _not_found(alert_id)
+    return row
+
+
+async def _by_idempotency_key(uow: UnitOfWork, principal: Principal, key: str) -> AlertRead | None:
+    row = (
+        await uow.connection.execute(
+            select(_ALERTS).where(
+                Alert.organization_id == principal.organization_id,
+                Alert.reporter_id == principal.user_id,
+                Alert.idempotency_key == key,
+            )
+        )
+    ).first()
+    return AlertRead.model_validate(row._mapping) if row is not None else None
+
+
+async def raise_alert(
+    uow: UnitOfWork, principal: Principal, data: AlertCreate, idempotency_key: str | None
+) -> tuple[AlertRead, bool]:
+    """Creates the SOS; returns ``(alert, created)``. A repeated idempotency key returns the first alert."""
+    if idempotency_key is not None:
+        async with uow:
+            existing = await _by_idempotency_key(uow, principal, idempotency_key)
+        if existing is not None:
+            return existing, False
+    now = utcnow()
+    located_at = data.location.recorded_at or now
+    alert_id = new_id()
+    values: dict[str, Any] = {
+        "id": alert_id,
+        "organization_id": principal.organization_id,
+        "reporter_id": principal.user_id,
+        "incident_id": None,
+        "idempotency_key": idempotency_key,
+        "status": AlertStatus.TRIGGERED,
+        "severity": data.severity,
+        "category": data.category,
+        "source": data.source,
+        "note": data.note,
+        "lat": data.location.lat,
+        "lon": data.location.lon,
+        "accuracy_m": data.location.accuracy_m,
+        "located_at": located_at,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    } | dict.fromkeys((*_LIFECYCLE_STAMPS, "cancelled_at", "cancelled_by_id", "reopened_at"), None)
+    try:
+        async with uow:
+            await uow.connection.execute(insert(_ALERTS).values(values))
+            await uow.connection.execute(
+                insert(AlertLocation).values(
+                    id=new_id(),
+                    organization_id=principal.organization_id,
+                    alert_id=alert_id,
+                    lat=data.location.lat,
+                    lon=data.location.lon,
+                    accuracy_m=data.location.accuracy_m,
+                    recorded_at=located_at,
+                    received_at=now,
+                )
+            )
+            uow.record(
+                alert_event(
+                    "triggered",
+                    alert_id=alert_id,
+                    organization_id=principal.organization_id,
+                    actor_id=principal.user_id,
+                    severity=data.severity.value,
+                    category=data.category.value,
+                    source=data.source.value,
+                    lat=data.location.lat,
+                    lon=data.location.lon,
+                    accuracy_m=data.location.accuracy_m,
+                    note=data.note,
+                )
+            )
+            await uow.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        async with uow:
+            existing = await _by_idempotency_key(uow, principal, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return AlertRead.model_validate(values), True
+
+
+async def get_alert(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> AlertRead:
+    async with uow:
+        return AlertRead.model_validate((await _fetch(uow, principal, alert_id))._mapping)
+
+
+def _filtered(principal: Principal, filters: AlertFilters) -> Select[Any]:
+    query = select(_ALERTS).where(visible_alerts(principal))
+    if filters.status:
+        query = query.where(Alert.status.in_(filters.status))
+    if filters.severity:
+        query = query.where(Alert.severity.in_(filters.severity))
+    if filters.incident_id is not None:
+        query = query.where(Alert.incident_id == filters.incident_id)
+    if filters.team_id is not None:
+        query = query.where(
+            exists().where(AlertAssignment.alert_id == Alert.id, AlertAssignment.team_id == filters.team_id)
+        )
+    if filters.created_after is not None:
+        query = query.where(Alert.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        query = query.where(Alert.created_at < filters.created_before)
+    if filters.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        query = query.where(Alert.lat.between(min_lat, max_lat))
+        # A box may cross the antimeridian: then min_lon > max_lon and it wraps around.
+        if min_lon <= max_lon:
+            query = query.where(Alert.lon.between(min_lon, max_lon))
+        else:
+            query = query.where(or_(Alert.lon >= min_lon, Alert.lon <= max_lon))
+    return query
+
+
+async def list_alerts(
+    uow: UnitOfWork, principal: Principal, filters: AlertFilters, *, cursor: str | None, limit: int
+) -> Page[AlertRead]:
+    """Newest first, by time-ordered id."""
+    query = _filtered(principal, filters)
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, UUID)
+        query = query.where(Alert.id < after)
+    query = query.order_by(Alert.id.desc()).limit(limit + 1)
+    async with uow:
+        rows = (await uow.connection.execute(query)).all()
+    items = [AlertRead.model_validate(row._mapping) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return Page[AlertRead](items=items, next_cursor=next_cursor)
+
+
+def _check_role(principal: Principal, action: AlertAction) -> None:
+    roles = TRANSITIONS[action].roles
+    if principal.role not in roles:
+        raise Forbidden(
+            f"A {principal.role.value} may not {action.value} an alert.",
+            action=action.value,
+            required_roles=sorted(roles),
+        )
+
+
+async def transition(
+    uow: UnitOfWork,
+    principal: Principal,
+    alert_id: UUID,
+    action: AlertAction,
+    *,
+    note: str | None,
+    expected_version: int | None,
+) -> AlertRead:
+    """Applies ``action`` with an optimistic version check; a stale ``expected_version`` is a 412."""
+    spec = TRANSITIONS[action]
+    for _attempt in range(_TRANSITION_RETRIES):
+        async with uow:
+            row = await _fetch(uow, principal, alert_id)
+            _check_role(principal, action)
+            if expected_version is not None and row.version != expected_version:
+                raise PreconditionFailed(
+                    f"The alert is at version {row.version}, not {expected_version}; reload it and retry.",
+                    current_version=row.version,
+                )
+            current = AlertStatus(row.status)
+            try:
+                target = apply_action(current, action)
+            except TransitionNotAllowed as exc:
+                raise InvalidTransition(
+                    str(exc),
+                    current_status=current.value,
+                    action=action.value,
+                    allowed_actions=[a.value for a in allowed_actions(current)],
+                ) from exc
+            now = utcnow()
+            changes: dict[str, Any] = {"status": target, "version": row.version + 1, "updated_at": now}
+            if action is AlertAction.REOPEN:
+                changes |= dict.fromkeys(_LIFECYCLE_STAMPS, None)
+            changes[spec.timestamp_field] = now
+            if spec.actor_field is not None:
+                changes[spec.actor_field] = principal.user_id
+            result = await uow.connection.execute(
+                update(_ALERTS).where(Alert.id == alert_id, Alert.version == row.version).values(changes)
+            )
+            if result.rowcount == 1:
+                uow.record(
+                    alert_event(
+                        target.value if action is not AlertAction.REOPEN else "reopened",
+                        alert_id=alert_id,
+                        organization_id=principal.organization_id,
+                        actor_id=principal.user_id,
+                        action=action.value,
+                        from_status=current.value,
+                        to_status=target.value,
+                        version=row.version + 1,
+                        note=note,
+                    )
+                )
+                await uow.commit()
+                return AlertRead.model_validate(dict(row._mapping) | changes)
+        if expected_version is not None:
+            raise PreconditionFailed("The alert changed while this request ran; reload it and retry.")
+    raise Conflict(
+        "The alert kept changing under this request; reload it and retry.",
+        code=ErrorCode.CONCURRENT_MODIFICATION,
+    )
+
+
+async def record_location(uow: UnitOfWork, principal: Principal, alert_id: UUID, location: LocationIn) -> LocationRead:
+    """Adds a point to the trail; the alert's position follows the newest fix."""
+    async with uow:
+        row = await _fetch(uow, principal, alert_id)
+        if not principal.is_staff and row.reporter_id != principal.user_id:
+            raise Forbidden("Only the person who raised the alert, or staff, can add to its trail.")
+        if AlertStatus(row.status) not in OPEN_STATUSES:
+            raise Conflict("The alert is closed; its trail no longer changes.", code=ErrorCode.ALERT_CLOSED)
+        now = utcnow()
+        recorded_at = location.recorded_at or now
+        await uow.connection.execute(
+            insert(AlertLocation).values(
+                id=new_id(),
+                organization_id=principal.organization_id,
+                alert_id=alert_id,
+                lat=location.lat,
+                lon=location.lon,
+                accuracy_m=location.accuracy_m,
+                recorded_at=recorded_at,
+                received_at=now,
+            )
+        )
+        await uow.connection.execute(
+            update(_ALERTS)
+            .where(Alert.id == alert_id, Alert.located_at <= recorded_at)
+            .values(
+                lat=location.lat,
+                lon=location.lon,
+                accuracy_m=location.accuracy_m,
+                located_at=recorded_at,
+                updated_at=now,
+            )
+        )
+        uow.record(
+            alert_event(
+                "location_recorded",
+                alert_id=alert_id,
+                organization_id=principal.organization_id,
+                actor_id=principal.user_id,
+                lat=location.lat,
+                lon=location.lon,
+                accuracy_m=location.accuracy_m,
+                recorded_at=recorded_at,
+            )
+        )
+        await uow.commit()
+    return LocationRead(lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m, recorded_at=recorded_at)
+
+
+async def list_locations(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, limit: int) -> list[LocationRead]:
+    """The newest ``limit`` points of the trail, oldest first."""
+    async with uow:
+        await _fetch(uow, principal, alert_id)
+        rows = (
+            await uow.connection.execute(
+                select(AlertLocation.lat, AlertLocation.lon, AlertLocation.accuracy_m, AlertLocation.recorded_at)
+                .where(AlertLocation.alert_id == alert_id)
+                .order_by(AlertLocation.recorded_at.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [LocationRead.model_validate(row._mapping) for row in reversed(rows)]
+
+
+async def _require_references(uow: UnitOfWork, principal: Principal, data: AssignmentCreate) -> None:
+    if data.responder_ids:
+        found = set(
+            (
+                await uow.connection.execute(
+                    select(Membership.user_id).where(
+                        Membership.organization_id == principal.organization_id,
+                        Membership.user_id.in_(data.responder_ids),
+                        Membership.status == MembershipStatus.ACTIVE,
+                        Membership.role != Role.REPORTER,
+                    )
+                )
+            ).scalars()
+        )
+        missing = [str(user_id) for user_id in data.responder_ids if user_id not in found]
+        if missing:
+            raise Unprocessable(
+                "Some responders are not active field members of this organization.",
+                code=ErrorCode.REFERENCE_NOT_FOUND,
+                errors=[{"pointer": "#/responder_ids", "missing": missing}],
+            )
+    if data.team_ids:
+        found = set(
+            (
+                await uow.connection.execute(
+                    select(Team.id).where(Team.organization_id == principal.organization_id, Team.id.in_(data.team_ids))
+                )
+            ).scalars()
+        )
+        missing = [str(team_id) for team_id in data.team_ids if team_id not in found]
+        if missing:
+            raise Unprocessable(
+                "Some teams do not exist in this organization.",
+                code=ErrorCode.REFERENCE_NOT_FOUND,
+                errors=[{"pointer": "#/team_ids", "missing": missing}],
+            )
+
+
+async def _assignments(uow: UnitOfWork, alert_id: UUID) -> list[AssignmentRead]:
+    rows = (
+        await uow.connection.execute(
+            select(AlertAssignment).where(AlertAssignment.alert_id == alert_id).order_by(AlertAssignment.id)
+        )
+    ).all()
+    return [AssignmentRead.model_validate(row._mapping) for row in rows]
+
+
+async def assign(uow: UnitOfWork, principal: Principal, alert_id: UUID, data: AssignmentCreate) -> list[AssignmentRead]:
+    """Adds responders and teams to an alert; ones already assigned are left as they are."""
+    async with uow:
+        row = await _fetch(uow, principal, alert_id)
+        if AlertStatus(row.status) not in OPEN_STATUSES:
+            raise Conflict("The alert is closed; reopen it before assigning.", code=ErrorCode.ALERT_CLOSED)
+        await _require_references(uow, principal, data)
+        current = await _assignments(uow, alert_id)
+        have_responders = {a.responder_id for a in current}
+        have_teams = {a.team_id for a in current}
+        now = utcnow()
+        new_rows: list[dict[str, Any]] = [
+            {"responder_id": rid, "team_id": None}
+            for rid in dict.fromkeys(data.responder_ids)
+            if rid not in have_responders
+        ] + [{"responder_id": None, "team_id": tid} for tid in dict.fromkeys(data.team_ids) if tid not in have_teams]
+        for values in new_rows:
+            values |= {
+                "id": new_id(),
+                "organization_id": principal.organization_id,
+                "alert_id": alert_id,
+                "assigned_by_id": principal.user_id,
+                "assigned_at": now,
+            }
+        if new_rows:
+            await uow.connection.execute(insert(AlertAssignment), new_rows)
+            uow.record(
+                alert_event(
+                    "assigned",
+                    alert_id=alert_id,
+                    organization_id=principal.organization_id,
+                    actor_id=principal.user_id,
+                    responder_ids=[v["responder_id"] for v in new_rows if v["responder_id"]],
+                    team_ids=[v["team_id"] for v in new_rows if v["team_id"]],
+                )
+            )
+        result = await _assignments(uow, alert_id)
+        await uow.commit()
+    return result
+
+
+async def list_assignments(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> list[AssignmentRead]:
+    async with uow:
+        await _fetch(uow, principal, alert_id)
+        return await _assignments(uow, alert_id)
+
+
+async def unassign(uow: UnitOfWork, principal: Principal, alert_id: UUID, assignment_id: UUID) -> None:
+    async with uow:
+        await _fetch(uow, principal, alert_id)
+        target = (
+            await uow.connection.execute(
+                select(AlertAssignment).where(
+                    and_(AlertAssignment.id == assignment_id, AlertAssignment.alert_id == alert_id)
+                )
+            )
+        ).first()
+        if target is None:
+            raise NotFound(f"No assignment {assignment_id} on this alert.", resource="assignment")
+        await uow.connection.execute(delete(AlertAssignment).where(AlertAssignment.id == assignment_id))
+        uow.record(
+            alert_event(
+                "unassigned",
+                alert_id=alert_id,
+                organization_id=principal.organization_id,
+                actor_id=principal.user_id,
+                responder_id=target.responder_id,
+                team_id=target.team_id,
+            )
+        )
+        await uow.commit()
+
+
+def alert_ids_visible(principal: Principal, alert_ids: Sequence[UUID]) -> Select[Any]:
+    return select(Alert.id).where(Alert.id.in_(alert_ids), visible_alerts(principal))

@@ -1,0 +1,89 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from sos.alerts.router import router as alerts_router
+from sos.auth.router import router as auth_router
+from sos.core.config import Settings
+from sos.core.container import Container, bootstrap
+from sos.core.errors import install_error_handlers
+from sos.core.logging import configure_logging
+from sos.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from sos.health.router import router as health_router
+from sos.incidents.router import router as incidents_router
+from sos.messages.router import router as messages_router
+from sos.organizations.router import router as organizations_router
+from sos.responders.router import router as responders_router
+from sos.teams.router import router as teams_router
+from sos.timeline.router import router as timeline_router
+from sos.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        auth_router,
+        organizations_router,
+        users_router,
+        teams_router,
+        responders_router,
+        alerts_router,
+        incidents_router,
+        messages_router,
+        timeline_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or (container.settings if container else Settings())
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = container is None
+        app.state.container = container or bootstrap(settings)
+        app.state.container.relay.start()
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.container.dispose()
+            else:
+                await app.state.container.relay.stop()
+
+    app = FastAPI(
+        title="SOS Platform API",
+        version="1.0.0",
+        summary="Raise, triage, dispatch and resolve SOS alerts.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router())
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,81 @@
+"""The ``sos`` command line: serve, migrate, seed-demo and create-admin."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from sos.core import migrations
+from sos.core.config import Settings
+from sos.core.db import create_engine
+
+app = typer.Typer(no_args_is_help=True, help="SOS Platform")
+
+
+async def _migrate(settings: Settings, revision: str) -> None:
+    engine = create_engine(settings)
+    try:
+        await migrations.upgrade(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Upgrade the database schema."""
+    asyncio.run(_migrate(Settings(), revision))
+    typer.echo(f"database migrated to {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides SOS_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides SOS_PORT")] = None,
+    workers: Annotated[int | None, typer.Option(help="Overrides SOS_WORKERS")] = None,
+) -> None:
+    """Serve the API (and the web console, when built)."""
+    settings = Settings()
+    uvicorn.run(
+        "sos.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The admin's email address")],
+    organization: Annotated[str, typer.Option(help="Organization name; created when missing")],
+    full_name: Annotated[str, typer.Option(help="Display name")] = "Administrator",
+) -> None:
+    """Create an organization admin. The password comes from SOS_ADMIN_PASSWORD or a prompt."""
+    from sos.demo.accounts import create_admin_account
+
+    password = os.environ.get("SOS_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 12:
+        raise typer.BadParameter("the password needs at least 12 characters")
+    slug = asyncio.run(create_admin_account(Settings(), email, organization, full_name, password))
+    typer.echo(f"admin {email} can now log in to organization '{slug}'")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    force: Annotated[bool, typer.Option(help="Seed even when the database already has organizations")] = False,
+) -> None:
+    """Seed a demo organization (teams, responders around Berlin, alerts in every state) and print its logins."""
+    from sos.demo.seed import print_logins, seed
+
+    seeded = asyncio.run(seed(Settings(), force=force))
+    typer.echo("demo organization seeded" if seeded else "database already has data; demo seed skipped")
+    print_logins()

@@ -1,0 +1,71 @@
+"""Typed settings, read from the environment with the ``SOS_`` prefix."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+
+class DatabaseKind(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRESQL = "postgresql"
+    MYSQL = "mysql"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOS_", env_file=None, extra="ignore")
+
+    environment: Literal["embedded", "production", "test"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    data_dir: Path = Path("var")
+
+    database_url: str = ""
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_echo: bool = False
+
+    jwt_private_key: SecretStr | None = None
+    jwt_private_key_file: Path | None = None
+    jwt_issuer: str = "sos-platform"
+    jwt_audience: str = "sos-api"
+    access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    outbox_batch_size: int = Field(default=200, ge=1, le=5000)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    log_level: str = "INFO"
+    web_dir: Path | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and make_url(value).get_backend_name() not in {"sqlite", "postgresql", "mysql", "mariadb"}:
+            raise ValueError("SOS_DATABASE_URL must point at sqlite, postgresql or mysql/mariadb")
+        return value
+
+    @cached_property
+    def database(self) -> URL:
+        """The async SQLAlchemy URL; defaults to a SQLite file under the data directory."""
+        if not self.database_url:
+            return make_url(f"sqlite+aiosqlite:///{(self.data_dir / 'sos.db').resolve()}")
+        url = make_url(self.database_url)
+        drivers = {"postgresql": "asyncpg", "mysql": "aiomysql", "mariadb": "aiomysql", "sqlite": "aiosqlite"}
+        return url.set(drivername=f"{url.get_backend_name()}+{drivers[url.get_backend_name()]}")
+
+    @property
+    def database_kind(self) -> DatabaseKind:
+        backend = self.database.get_backend_name()
+        return DatabaseKind.MYSQL if backend == "mariadb" else DatabaseKind(backend)
+
+    @property
+    def jwt_key_path(self) -> Path:
+        return self.jwt_private_key_file or self.data_dir / "jwt-ed25519.pem"

@@ -1,0 +1,92 @@
+"""Domain events and the outbox tables that carry them out of a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sos.core.db import Base, JSONValue, utcnow
+from sos.core.ids import new_id
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Something that happened to an aggregate, recorded in the same transaction as the change."""
+
+    type: str
+    aggregate_type: str
+    aggregate_id: UUID
+    organization_id: UUID
+    payload: dict[str, Any]
+    actor_id: UUID | None = None
+    schema_version: int = 1
+    id: UUID = field(default_factory=new_id)
+    occurred_at: datetime = field(default_factory=utcnow)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_pending", "published_at", "id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    aggregate_type: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[UUID]
+    event_type: Mapped[str] = mapped_column(String(96))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[UUID | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    occurred_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedMessage(Base):
+    """The idempotency key of a consumer: an event it has already applied."""
+
+    __tablename__ = "processed_messages"
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def outbox_row(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "organization_id": event.organization_id,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": event.aggregate_id,
+        "event_type": event.type,
+        "schema_version": event.schema_version,
+        "actor_id": event.actor_id,
+        "payload": event.payload,
+        "occurred_at": event.occurred_at,
+        "published_at": None,
+        "lease_owner": None,
+        "lease_until": None,
+        "attempts": 0,
+        "last_error": None,
+    }
+
+
+def event_from_row(row: Any) -> DomainEvent:
+    return DomainEvent(
+        id=row.id,
+        type=row.event_type,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        organization_id=row.organization_id,
+        payload=row.payload,
+        actor_id=row.actor_id,
+        schema_version=row.schema_version,
+        occurred_at=row.occurred_at,
+    )

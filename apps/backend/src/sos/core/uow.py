@@ -1,0 +1,79 @@
+"""The unit of work: one transaction per use case, committed once, with its events in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from sos.core.config import DatabaseKind
+from sos.core.events import DomainEvent, OutboxEvent, outbox_row
+
+
+class UnitOfWork:
+    """Use as ``async with uow:``; call :meth:`commit` once at the end, or everything rolls back."""
+
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._on_commit = on_commit
+        self._connection: AsyncConnection | None = None
+        self._events: list[DomainEvent] = []
+        self.committed = False
+
+    @property
+    def kind(self) -> DatabaseKind:
+        name = self._engine.dialect.name
+        return DatabaseKind.MYSQL if name in {"mysql", "mariadb"} else DatabaseKind(name)
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open; use 'async with uow:'")
+        return self._connection
+
+    def record(self, *events: DomainEvent) -> None:
+        self._events.extend(events)
+
+    async def __aenter__(self) -> Self:
+        self._events = []
+        self.committed = False
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        return self
+
+    async def commit(self) -> None:
+        connection = self.connection
+        if self._events:
+            await connection.execute(insert(OutboxEvent), [outbox_row(event) for event in self._events])
+        await connection.commit()
+        self.committed = True
+        if self._events and self._on_commit is not None:
+            self._on_commit()
+        self._events = []
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if not self.committed:
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+
+class UnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None) -> None:
+        self.engine = engine
+        self.on_commit = on_commit
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.on_commit)

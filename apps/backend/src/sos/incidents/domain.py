@@ -1,0 +1,6 @@
+from enum import StrEnum
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"

@@ -1,0 +1,35 @@
+"""Imports every model so the metadata is complete for Alembic and for tests."""
+
+from sos.alerts.models import Alert, AlertAssignment, AlertLocation
+from sos.auth.models import RefreshToken
+from sos.core.db import Base
+from sos.core.events import OutboxEvent, ProcessedMessage
+from sos.incidents.models import Incident
+from sos.messages.models import Message
+from sos.organizations.models import Organization
+from sos.responders.models import ResponderLocation, ResponderProfile
+from sos.teams.models import Team, TeamMember
+from sos.timeline.models import TimelineEntry
+from sos.users.models import Membership, User
+
+metadata = Base.metadata
+
+__all__ = [
+    "Alert",
+    "AlertAssignment",
+    "AlertLocation",
+    "Incident",
+    "Membership",
+    "Message",
+    "Organization",
+    "OutboxEvent",
+    "ProcessedMessage",
+    "RefreshToken",
+    "ResponderLocation",
+    "ResponderProfile",
+    "Team",
+    "TeamMember",
+    "TimelineEntry",
+    "User",
+    "metadata",
+]

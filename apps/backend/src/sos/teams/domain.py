@@ -1,0 +1,6 @@
+from enum import StrEnum
+
+
+class TeamRole(StrEnum):
+    LEAD = "lead"
+    MEMBER = "member"

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import delete, text
+
+from sos.app import create_app
+from sos.core.config import DatabaseKind, Settings
+from sos.core.container import Container, bootstrap
+from sos.models import metadata
+from tests.databases import selected_backends, throwaway_database
+from tests.factories import Tenant, make_tenant
+
+TEST_KEY_PEM = (
+    Ed25519PrivateKey.generate()
+    .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    .decode()
+)
+
+
+@pytest.fixture(scope="session", params=selected_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    async with throwaway_database(backend, tmp_path_factory.mktemp(backend)) as url:
+        yield url
+
+
+def make_settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        data_dir=data_dir,
+        jwt_private_key=TEST_KEY_PEM,
+        outbox_poll_seconds=0.05,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+async def container(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Container]:
+    container = bootstrap(make_settings(database_url, tmp_path_factory.mktemp("data")))
+    async with container.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield container
+    await container.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app(container: Container) -> AsyncIterator[FastAPI]:
+    application = create_app(container=container)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def _empty_all_tables(container: Container) -> None:
+    await container.relay.drain()
+    async with container.engine.begin() as connection:
+        if container.settings.database_kind is DatabaseKind.MYSQL:
+            await connection.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(delete(table))
+        if container.settings.database_kind is DatabaseKind.MYSQL:
+            await connection.execute(text("SET FOREIGN_KEY_CHECKS = 1"))
+
+
+@pytest.fixture
+async def client(app: FastAPI, container: Container) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as http:
+        yield http
+    await _empty_all_tables(container)
+
+
+@pytest.fixture
+async def tenant(client: AsyncClient, container: Container) -> Tenant:
+    return await make_tenant(container, "acme")
+
+
+@pytest.fixture
+async def other_tenant(client: AsyncClient, container: Container) -> Tenant:
+    return await make_tenant(container, "globex")
