@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,10 @@ import uvicorn
 from sos.core import migrations
 from sos.core.config import Settings
 from sos.core.db import create_engine
+from sos.core.erd import render, replace_generated
+from sos.demo.accounts import create_admin_account
+from sos.demo.seed import print_logins, seed
+from sos.models import metadata
 
 app = typer.Typer(no_args_is_help=True, help="SOS Platform")
 
@@ -60,8 +65,6 @@ def create_admin(
     full_name: Annotated[str, typer.Option(help="Display name")] = "Administrator",
 ) -> None:
     """Create an organization admin. The password comes from SOS_ADMIN_PASSWORD or a prompt."""
-    from sos.demo.accounts import create_admin_account
-
     password = os.environ.get("SOS_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     if len(password) < 12:
         raise typer.BadParameter("the password needs at least 12 characters")
@@ -69,13 +72,22 @@ def create_admin(
     typer.echo(f"admin {email} can now log in to organization '{slug}'")
 
 
+@app.command()
+def erd(
+    document: Annotated[Path, typer.Option(help="The Markdown file whose generated section is rewritten")] = Path(
+        "../../docs/data-model.md"
+    ),
+) -> None:
+    """Regenerate the Mermaid ER diagram in docs/data-model.md from the models."""
+    document.write_text(replace_generated(document.read_text(), render(metadata)))
+    typer.echo(f"rewrote the ER diagram in {document}")
+
+
 @app.command("seed-demo")
 def seed_demo(
     force: Annotated[bool, typer.Option(help="Seed even when the database already has organizations")] = False,
 ) -> None:
     """Seed a demo organization (teams, responders around Berlin, alerts in every state) and print its logins."""
-    from sos.demo.seed import print_logins, seed
-
     seeded = asyncio.run(seed(Settings(), force=force))
     typer.echo("demo organization seeded" if seeded else "database already has data; demo seed skipped")
     print_logins()

@@ -14,7 +14,10 @@ class Incident(IdMixin, TimestampMixin, Base):
     """Groups related alerts under one commander and one timeline."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_org_id", "organization_id", "id"),)
+    __table_args__ = (
+        Index("ix_incidents_org_id", "organization_id", "id"),
+        Index("ix_incidents_org_status_id", "organization_id", "status", "id"),
+    )
 
     organization_id: Mapped[UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
