@@ -31,12 +31,14 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
+        gather_seconds: float = 0.02,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease = timedelta(seconds=lease_seconds)
+        self._gather_seconds = gather_seconds
         self._owner = secrets.token_hex(8)
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -115,6 +117,8 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
             self._wakeup.clear()
+            # Let a burst of commits accumulate, so one claim carries many events instead of one each.
+            await asyncio.sleep(self._gather_seconds)
             try:
                 await self.drain()
             except Exception:
