@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
@@ -31,7 +31,7 @@ def if_match_version(
 
 
 ExpectedVersion = Annotated[int | None, Depends(if_match_version)]
-_STALE = {412: {"description": "Stale ETag"}}
+_STALE: dict[int | str, dict[str, Any]] = {412: {"description": "Stale ETag"}}
 
 
 @router.post(
@@ -125,7 +125,7 @@ def _transition_route(action: IncidentAction, summary: str) -> None:
         operation_id=f"{action.value}_incident",
         summary=summary,
         response_model=IncidentRead,
-        responses={409: {"description": "Not allowed from the current status"}} | _STALE,
+        responses={409: {"description": "Not allowed from the current status"}, **_STALE},
     )
 
 

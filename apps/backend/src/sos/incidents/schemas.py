@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
@@ -46,7 +46,7 @@ class IncidentUpdate(StrictInput):
             raise ValueError("send at least one of title, summary, severity, commander_id")
         return self
 
-    def changes(self) -> dict[str, object]:
+    def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 

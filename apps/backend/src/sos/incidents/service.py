@@ -86,8 +86,8 @@ async def _alert_ids_by_incident(
         .where(Alert.incident_id.in_(incident_ids), visible_alerts(principal))
         .order_by(Alert.id)
     )
-    for alert_id, incident_id in rows.tuples():
-        grouped[incident_id].append(alert_id)
+    for row in rows:
+        grouped[row.incident_id].append(row.id)
     return grouped
 
 
