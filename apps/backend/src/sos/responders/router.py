@@ -1,3 +1,99 @@
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from sos.auth.dependencies import StaffPrincipal
+from sos.core.dependencies import UnitOfWorkDep
+from sos.core.http import set_etag
+from sos.core.pagination import Page, Paging
+from sos.core.schemas import LocationIn, LocationRead
+from sos.responders import service
+from sos.responders.domain import Availability
+from sos.responders.schemas import AvailabilityUpdate, ResponderFilters, ResponderRead, ResponderUpdate, Skill
+from sos.users.dependencies import ExpectedVersion, ResponderPrincipal
 
 router = APIRouter(prefix="/responders", tags=["responders"])
+
+
+def responder_filters(
+    availability: Annotated[list[Availability] | None, Query(description="Any of these availabilities")] = None,
+    skill: Annotated[Skill | None, Query(description="Responders with this skill")] = None,
+    team_id: Annotated[UUID | None, Query(description="Members of this team")] = None,
+) -> ResponderFilters:
+    return ResponderFilters(availability=availability or [], skill=skill, team_id=team_id)
+
+
+Filters = Annotated[ResponderFilters, Depends(responder_filters)]
+
+
+@router.get("", operation_id="list_responders", summary="List active responders with availability and location")
+async def list_responders(
+    principal: StaffPrincipal, uow: UnitOfWorkDep, filters: Filters, paging: Paging
+) -> Page[ResponderRead]:
+    return await service.list_responders(uow, principal, filters, cursor=paging.cursor, limit=paging.limit)
+
+
+@router.get("/me", operation_id="get_my_responder_profile", summary="The caller's own responder profile")
+async def get_my_profile(principal: ResponderPrincipal, uow: UnitOfWorkDep, response: Response) -> ResponderRead:
+    profile = await service.get_my_profile(uow, principal)
+    set_etag(response, profile.version)
+    return profile
+
+
+@router.put(
+    "/me/availability",
+    operation_id="set_my_availability",
+    summary="Go available, busy or off duty",
+    responses={412: {"description": "Stale ETag"}},
+)
+async def set_my_availability(
+    body: AvailabilityUpdate,
+    principal: ResponderPrincipal,
+    uow: UnitOfWorkDep,
+    version: ExpectedVersion,
+    response: Response,
+) -> ResponderRead:
+    profile = await service.set_my_availability(uow, principal, body.availability, expected_version=version)
+    set_etag(response, profile.version)
+    return profile
+
+
+@router.post(
+    "/me/locations",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="record_my_location",
+    summary="Post a location fix from the responder's device",
+)
+async def record_my_location(body: LocationIn, principal: ResponderPrincipal, uow: UnitOfWorkDep) -> LocationRead:
+    return await service.record_my_location(uow, principal, body)
+
+
+@router.get("/{user_id}", operation_id="get_responder", summary="One responder's profile")
+async def get_responder(
+    user_id: UUID, principal: StaffPrincipal, uow: UnitOfWorkDep, response: Response
+) -> ResponderRead:
+    profile = await service.get_responder(uow, principal, user_id)
+    set_etag(response, profile.version)
+    return profile
+
+
+@router.patch(
+    "/{user_id}",
+    operation_id="update_responder",
+    summary="Set a responder's skills or availability",
+    responses={412: {"description": "Stale ETag"}},
+)
+async def update_responder(
+    user_id: UUID,
+    body: ResponderUpdate,
+    principal: StaffPrincipal,
+    uow: UnitOfWorkDep,
+    version: ExpectedVersion,
+    response: Response,
+) -> ResponderRead:
+    profile = await service.update_responder(uow, principal, user_id, body, expected_version=version)
+    set_etag(response, profile.version)
+    return profile

@@ -14,7 +14,7 @@ class Team(IdMixin, TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("organization_id", "name"),)
 
     organization_id: Mapped[UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)

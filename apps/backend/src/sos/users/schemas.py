@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator, model_validator
 
 from sos.core.schemas import ReadModel, StrictInput
 from sos.users.domain import MembershipStatus, Role
@@ -63,13 +63,17 @@ class MemberUpdate(StrictInput):
     phone: Phone | None = Field(default=None, description="null clears it")
     role: Role | None = None
 
+    @field_validator("full_name", "role")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
     @model_validator(mode="after")
     def _meaningful(self) -> MemberUpdate:
         if not self.model_fields_set:
             raise ValueError("name at least one of full_name, phone, role")
-        for name in ("full_name", "role"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
 
 
