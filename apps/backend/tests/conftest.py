@@ -42,7 +42,7 @@ def make_settings(database_url: str, data_dir: Path) -> Settings:
         database_url=database_url,
         data_dir=data_dir,
         jwt_private_key=TEST_KEY_PEM,
-        outbox_poll_seconds=0.05,
+        outbox_poll_seconds=1.0,
         log_level="WARNING",
     )
 

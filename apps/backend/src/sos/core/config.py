@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
-    web_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +50,14 @@ class Settings(BaseSettings):
         if value and make_url(value).get_backend_name() not in {"sqlite", "postgresql", "mysql", "mariadb"}:
             raise ValueError("SOS_DATABASE_URL must point at sqlite, postgresql or mysql/mariadb")
         return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_shared_key(self) -> Settings:
+        if self.environment == "production" and self.jwt_private_key is None and self.jwt_private_key_file is None:
+            raise ValueError(
+                "production needs SOS_JWT_PRIVATE_KEY or SOS_JWT_PRIVATE_KEY_FILE, so every replica signs with one key"
+            )
+        return self
 
     @cached_property
     def database(self) -> URL:

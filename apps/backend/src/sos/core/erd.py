@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import Column, MetaData, Table, UniqueConstraint
 
 BEGIN = "<!-- BEGIN GENERATED ER DIAGRAM: `uv run sos erd` -->"
 END = "<!-- END GENERATED ER DIAGRAM -->"
@@ -21,10 +21,9 @@ def _column_line(table: Table, column: Column[object]) -> str:
         keys.append("PK")
     if column.foreign_keys:
         keys.append("FK")
-    unique = any(
-        constraint.columns.keys() == [column.name]
+    unique = column.unique or any(
+        isinstance(constraint, UniqueConstraint) and constraint.columns.keys() == [column.name]
         for constraint in table.constraints
-        if type(constraint).__name__ == "UniqueConstraint"
     )
     if unique and not column.primary_key:
         keys.append("UK")
