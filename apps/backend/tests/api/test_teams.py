@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sos.core.container import Container
 from sos.core.events import OutboxEvent
 from sos.users.domain import Role
-from tests.factories import Member, Tenant
+from tests.factories import Member, Tenant, raise_sos
 
 URL = "/api/v1/teams"
 
@@ -258,6 +258,29 @@ async def test_a_team_with_sub_teams_cannot_be_deleted(client: AsyncClient, tena
     response = await client.delete(f"{URL}/{parent['id']}", headers=tenant.admin.headers)
     assert response.status_code == 409
     assert response.json()["code"] == "team_not_empty"
+
+
+async def test_a_team_working_an_open_alert_cannot_be_deleted(client: AsyncClient, tenant: Tenant) -> None:
+    team = await make_team(client, tenant, "Medics")
+    alert = await raise_sos(client, tenant.reporter)
+    assigned = await client.post(
+        f"/api/v1/alerts/{alert['id']}/assignments", json={"team_ids": [team["id"]]}, headers=tenant.admin.headers
+    )
+    assert assigned.status_code == 200
+    response = await client.delete(f"{URL}/{team['id']}", headers=tenant.admin.headers)
+    assert response.status_code == 409
+    assert response.json()["open_alerts"] == 1
+
+
+async def test_a_team_whose_alerts_are_closed_can_be_deleted(client: AsyncClient, tenant: Tenant) -> None:
+    team = await make_team(client, tenant, "Medics")
+    alert = await raise_sos(client, tenant.reporter)
+    await client.post(
+        f"/api/v1/alerts/{alert['id']}/assignments", json={"team_ids": [team["id"]]}, headers=tenant.admin.headers
+    )
+    await client.post(f"/api/v1/alerts/{alert['id']}/cancel", headers=tenant.admin.headers)
+    response = await client.delete(f"{URL}/{team['id']}", headers=tenant.admin.headers)
+    assert response.status_code == 204
 
 
 async def test_delete_with_a_stale_etag_is_refused(client: AsyncClient, tenant: Tenant) -> None:

@@ -259,6 +259,33 @@ async def test_admin_updates_name_and_phone(client: AsyncClient, tenant: Tenant)
     assert response.headers["ETag"] == '"2"'
 
 
+async def _member_of_both(client: AsyncClient, tenant: Tenant, other_tenant: Tenant) -> dict[str, Any]:
+    """A person created in the other organization, then added to this one."""
+    person = await create(client, other_tenant, password=NEW_PASSWORD)
+    response = await client.post(URL, json=new_user(email=person["email"]), headers=tenant.admin.headers)
+    assert response.status_code == 201
+    return person
+
+
+async def test_name_of_a_person_in_other_organizations_cannot_be_changed(
+    client: AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    person = await _member_of_both(client, tenant, other_tenant)
+    response = await client.patch(f"{URL}/{person['id']}", json={"full_name": "Hijacked"}, headers=tenant.admin.headers)
+    assert response.status_code == 403
+    seen_by_other = await client.get(f"{URL}/{person['id']}", headers=other_tenant.admin.headers)
+    assert seen_by_other.json()["full_name"] == person["full_name"]
+
+
+async def test_role_of_a_person_in_other_organizations_can_still_be_changed(
+    client: AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    person = await _member_of_both(client, tenant, other_tenant)
+    response = await client.patch(f"{URL}/{person['id']}", json={"role": "coordinator"}, headers=tenant.admin.headers)
+    assert response.status_code == 200
+    assert response.json()["role"] == "coordinator"
+
+
 async def test_phone_can_be_cleared(client: AsyncClient, tenant: Tenant) -> None:
     url = f"{URL}/{tenant.reporter.user_id}"
     await client.patch(url, json={"phone": "+1 555 0100"}, headers=tenant.admin.headers)

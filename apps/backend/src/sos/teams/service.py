@@ -8,6 +8,8 @@ from uuid import UUID
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sos.alerts.domain import OPEN_STATUSES
+from sos.alerts.models import Alert, AlertAssignment
 from sos.auth.principal import Principal
 from sos.core.db import utcnow
 from sos.core.errors import Conflict, ErrorCode, NotFound, PreconditionFailed, Unprocessable
@@ -167,6 +169,24 @@ async def update_team(
     return TeamRead.model_validate(dict(row._mapping) | changes)
 
 
+async def _refuse_open_assignments(uow: UnitOfWork, team_id: UUID) -> None:
+    """Deleting a team would silently take it off the alerts it is working on."""
+    open_alerts = (
+        await uow.connection.execute(
+            select(func.count())
+            .select_from(AlertAssignment)
+            .join(Alert, Alert.id == AlertAssignment.alert_id)
+            .where(AlertAssignment.team_id == team_id, Alert.status.in_(OPEN_STATUSES))
+        )
+    ).scalar_one()
+    if open_alerts:
+        raise Conflict(
+            f"The team is assigned to {open_alerts} open alert(s); reassign them first.",
+            code=ErrorCode.TEAM_NOT_EMPTY,
+            open_alerts=open_alerts,
+        )
+
+
 async def delete_team(uow: UnitOfWork, principal: Principal, team_id: UUID, *, expected_version: int | None) -> None:
     """Deletes a team without sub-teams; its memberships go with it."""
     async with uow:
@@ -181,6 +201,7 @@ async def delete_team(uow: UnitOfWork, principal: Principal, team_id: UUID, *, e
                 code=ErrorCode.TEAM_NOT_EMPTY,
                 sub_teams=count,
             )
+        await _refuse_open_assignments(uow, team_id)
         await uow.connection.execute(delete(TeamMember).where(TeamMember.team_id == team_id))
         await uow.connection.execute(delete(Team).where(Team.id == team_id))
         uow.record(_event(principal, team_id, "deleted", name=row.name))

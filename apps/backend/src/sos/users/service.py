@@ -16,6 +16,7 @@ from sos.core.errors import (
     BadRequest,
     Conflict,
     ErrorCode,
+    Forbidden,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -234,6 +235,22 @@ async def _update_membership(uow: UnitOfWork, row: Any, changes: dict[str, Any])
     return changes
 
 
+async def _refuse_shared_profile(uow: UnitOfWork, organization_id: UUID, user_id: UUID) -> None:
+    """Name and phone belong to the person: one organization's admin may not change them for the others."""
+    elsewhere = (
+        await uow.connection.execute(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == user_id, Membership.organization_id != organization_id)
+        )
+    ).scalar_one()
+    if elsewhere:
+        raise Forbidden(
+            "This person also belongs to other organizations, so only they can change their name and phone.",
+            fields=["full_name", "phone"],
+        )
+
+
 async def update_member(
     uow: UnitOfWork, principal: Principal, user_id: UUID, data: MemberUpdate, *, expected_version: int | None
 ) -> MemberRead:
@@ -250,6 +267,7 @@ async def update_member(
         if role is not None and _is_active_admin(row):
             await _require_another_admin(uow, principal.organization_id, user_id)
         if profile:
+            await _refuse_shared_profile(uow, principal.organization_id, user_id)
             await uow.connection.execute(update(User).where(User.id == user_id).values(profile))
             uow.record(_event(principal, user_id, "user.updated", fields=sorted(profile)))
         membership = await _update_membership(uow, row, {"role": role} if role is not None else {})
