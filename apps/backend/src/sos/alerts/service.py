@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from sos.alerts.domain import next_status as apply_action
 from sos.alerts.events import alert_event
 from sos.alerts.models import Alert, AlertAssignment, AlertLocation
 from sos.alerts.schemas import AlertCreate, AlertFilters, AlertRead, AssignmentCreate, AssignmentRead
-from sos.alerts.visibility import visible_alerts
+from sos.alerts.visibility import assigned_to, visible_alerts
 from sos.auth.principal import Principal
 from sos.core.db import utcnow
 from sos.core.errors import (
@@ -54,12 +55,21 @@ _LIFECYCLE_STAMPS = (
 _TRANSITION_RETRIES = 3
 
 
+def _fix_time(location: LocationIn, now: datetime) -> datetime:
+    """When the device took the fix, in UTC; a clock running ahead is capped at now so later fixes still count."""
+    if location.recorded_at is None:
+        return now
+    return min(location.recorded_at.astimezone(UTC), now)
+
+
 def _not_found(alert_id: UUID) -> NotFound:
     return NotFound(f"No alert {alert_id} is visible to you.", resource="alert", id=str(alert_id))
 
 
-async def _fetch(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> Any:
-    row = (await uow.connection.execute(select(_ALERTS).where(Alert.id == alert_id, visible_alerts(principal)))).first()
+async def _fetch(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, lock: bool = False) -> Any:
+    """The visible alert; ``lock`` holds its row until commit, serialising writers of what hangs off it."""
+    query = select(_ALERTS).where(Alert.id == alert_id, visible_alerts(principal))
+    row = (await uow.connection.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise _not_found(alert_id)
     return row
@@ -88,7 +98,7 @@ async def raise_alert(
         if existing is not None:
             return existing, False
     now = utcnow()
-    located_at = data.location.recorded_at or now
+    located_at = _fix_time(data.location, now)
     alert_id = new_id()
     values: dict[str, Any] = {
         "id": alert_id,
@@ -209,6 +219,15 @@ def _check_role(principal: Principal, action: AlertAction) -> None:
         )
 
 
+async def _check_assigned(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> None:
+    """A responder sees the alerts they raised themselves, but acts only on those assigned to them."""
+    if principal.role is not Role.RESPONDER:
+        return
+    assigned = await uow.connection.scalar(select(Alert.id).where(Alert.id == alert_id, assigned_to(principal)))
+    if assigned is None:
+        raise Forbidden("A responder acts only on alerts assigned to them or to one of their teams.")
+
+
 async def transition(
     uow: UnitOfWork,
     principal: Principal,
@@ -224,6 +243,7 @@ async def transition(
         async with uow:
             row = await _fetch(uow, principal, alert_id)
             _check_role(principal, action)
+            await _check_assigned(uow, principal, alert_id)
             if expected_version is not None and row.version != expected_version:
                 raise PreconditionFailed(
                     f"The alert is at version {row.version}, not {expected_version}; reload it and retry.",
@@ -282,7 +302,7 @@ async def record_location(uow: UnitOfWork, principal: Principal, alert_id: UUID,
         if AlertStatus(row.status) not in OPEN_STATUSES:
             raise Conflict("The alert is closed; its trail no longer changes.", code=ErrorCode.ALERT_CLOSED)
         now = utcnow()
-        recorded_at = location.recorded_at or now
+        recorded_at = _fix_time(location, now)
         await uow.connection.execute(
             insert(AlertLocation).values(
                 id=new_id(),
@@ -387,7 +407,7 @@ async def _assignments(uow: UnitOfWork, alert_id: UUID) -> list[AssignmentRead]:
 async def assign(uow: UnitOfWork, principal: Principal, alert_id: UUID, data: AssignmentCreate) -> list[AssignmentRead]:
     """Adds responders and teams to an alert; ones already assigned are left as they are."""
     async with uow:
-        row = await _fetch(uow, principal, alert_id)
+        row = await _fetch(uow, principal, alert_id, lock=True)
         if AlertStatus(row.status) not in OPEN_STATUSES:
             raise Conflict("The alert is closed; reopen it before assigning.", code=ErrorCode.ALERT_CLOSED)
         await _require_references(uow, principal, data)
@@ -433,7 +453,7 @@ async def list_assignments(uow: UnitOfWork, principal: Principal, alert_id: UUID
 
 async def unassign(uow: UnitOfWork, principal: Principal, alert_id: UUID, assignment_id: UUID) -> None:
     async with uow:
-        await _fetch(uow, principal, alert_id)
+        await _fetch(uow, principal, alert_id, lock=True)
         target = (
             await uow.connection.execute(
                 select(AlertAssignment).where(

@@ -17,10 +17,14 @@ def visible_alerts(principal: Principal) -> ColumnElement[bool]:
         return in_tenant & true()
     own = Alert.reporter_id == principal.user_id
     if principal.role is Role.RESPONDER:
-        my_teams = select(TeamMember.team_id).where(TeamMember.user_id == principal.user_id)
-        assigned = exists().where(
-            AlertAssignment.alert_id == Alert.id,
-            or_(AlertAssignment.responder_id == principal.user_id, AlertAssignment.team_id.in_(my_teams)),
-        )
-        return in_tenant & or_(own, assigned)
+        return in_tenant & or_(own, assigned_to(principal))
     return in_tenant & own
+
+
+def assigned_to(principal: Principal) -> ColumnElement[bool]:
+    """The alert is assigned to the caller, directly or through one of their teams."""
+    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == principal.user_id)
+    return exists().where(
+        AlertAssignment.alert_id == Alert.id,
+        or_(AlertAssignment.responder_id == principal.user_id, AlertAssignment.team_id.in_(my_teams)),
+    )

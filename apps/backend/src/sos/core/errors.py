@@ -212,6 +212,7 @@ def install_error_handlers(app: FastAPI) -> None:
             str(exc.detail),
             instance=request.url.path,
             headers=dict(exc.headers or {}),
+            **getattr(exc, "extensions", {}),
         )
 
     @app.exception_handler(Exception)

@@ -44,6 +44,7 @@ class _BodyTooLarge(StarletteHTTPException):
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, f"The request body exceeds {max_bytes} bytes.")
+        self.extensions = {"max_bytes": max_bytes}
 
 
 class BodySizeLimitMiddleware:

@@ -38,14 +38,22 @@ def decode_cursor(cursor: str, *types: type[UUID] | type[datetime]) -> tuple[Any
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(raw, list) or len(raw) != len(types):
             raise ValueError("wrong shape")
-        return tuple(
-            datetime.fromisoformat(value) if kind is datetime else UUID(value)
-            for kind, value in zip(types, raw, strict=True)
-        )
+        return tuple(_decode_key(kind, value) for kind, value in zip(types, raw, strict=True))
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise BadRequest(
             "The cursor is not one this API issued; start again without it.", code=ErrorCode.INVALID_CURSOR
         ) from exc
+
+
+def _decode_key(kind: type[UUID] | type[datetime], value: object) -> UUID | datetime:
+    if not isinstance(value, str):
+        raise TypeError("cursor keys are strings")
+    if kind is UUID:
+        return UUID(value)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("cursor times carry their offset")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)

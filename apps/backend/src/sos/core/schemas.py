@@ -7,9 +7,12 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Latitude = Annotated[float, Field(ge=-90, le=90, description="WGS 84 latitude in degrees")]
-Longitude = Annotated[float, Field(ge=-180, le=180, description="WGS 84 longitude in degrees")]
-AccuracyMetres = Annotated[float, Field(ge=0, le=100_000, description="Horizontal accuracy radius in metres")]
+# Strict: a coordinate sent as a string or a boolean is a client bug, not something to coerce.
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90, description="WGS 84 latitude in degrees")]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180, description="WGS 84 longitude in degrees")]
+AccuracyMetres = Annotated[
+    float, Field(strict=True, ge=0, le=100_000, description="Horizontal accuracy radius in metres")
+]
 Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
