@@ -450,6 +450,15 @@ async def test_malformed_if_match_is_a_bad_request(client: AsyncClient, tenant: 
     assert response.json()["code"] == "validation_failed"
 
 
+async def test_weak_if_match_never_matches(client: AsyncClient, tenant: Tenant) -> None:
+    alert = await raise_sos(client, tenant.reporter)
+    response = await client.post(
+        f"/api/v1/alerts/{alert['id']}/acknowledge", headers=tenant.coordinator.headers | {"If-Match": 'W/"1"'}
+    )
+    assert response.status_code == 412
+    assert response.json()["code"] == "version_mismatch"
+
+
 async def test_get_alert_sends_its_version_as_etag(client: AsyncClient, tenant: Tenant) -> None:
     alert = await alert_in(client, tenant, "dispatched")
     response = await client.get(f"/api/v1/alerts/{alert['id']}", headers=tenant.coordinator.headers)

@@ -52,6 +52,14 @@ async def test_accepting_activates_the_membership_and_sets_the_password(client: 
     assert me.json()["invitation_expires_at"] is None
 
 
+async def test_a_password_with_surrounding_spaces_logs_in_exactly_as_typed(client: AsyncClient, tenant: Tenant) -> None:
+    invited = await invite(client, tenant)
+    spaced = "  spaced passphrase  "
+    await client.post(ACCEPT, json={"token": invited["invitation_token"], "password": spaced})
+    assert (await login(client, invited["email"], spaced)).status_code == 200
+    assert (await login(client, invited["email"], spaced.strip())).status_code == 400
+
+
 async def test_accepting_can_set_the_name(client: AsyncClient, tenant: Tenant) -> None:
     invited = await invite(client, tenant)
     await client.post(

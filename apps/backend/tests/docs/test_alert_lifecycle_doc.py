@@ -13,9 +13,7 @@ def test_lifecycle_diagram_draws_every_transition() -> None:
 
 
 def test_lifecycle_diagram_draws_no_transition_the_code_forbids() -> None:
-    drawn = {
-        line.strip() for line in LIFECYCLE_DOC.read_text().splitlines() if " --> " in line and "[*]" not in line
-    }
+    drawn = {line.strip() for line in LIFECYCLE_DOC.read_text().splitlines() if " --> " in line and "[*]" not in line}
     allowed = {
         f"{source.value} --> {transition.target.value} : {action.value}"
         for action, transition in TRANSITIONS.items()

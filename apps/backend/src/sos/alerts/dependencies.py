@@ -9,7 +9,6 @@ from pydantic import AwareDatetime
 from sos.alerts.domain import AlertStatus, Severity
 from sos.alerts.schemas import AlertFilters
 from sos.core.errors import ErrorCode, Unprocessable
-from sos.core.http import expected_version
 
 IdempotencyKey = Annotated[
     str | None,
@@ -21,17 +20,6 @@ IdempotencyKey = Annotated[
         description="A client-generated unique key; repeating it returns the alert it first created.",
     ),
 ]
-
-
-def if_match_version(
-    if_match: Annotated[
-        str | None, Header(alias="If-Match", description="The alert's ETag, to refuse stale writes")
-    ] = None,
-) -> int | None:
-    return expected_version(if_match)
-
-
-ExpectedVersion = Annotated[int | None, Depends(if_match_version)]
 
 
 def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:

@@ -6,12 +6,12 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query, Response, status
 
 from sos.alerts import service
-from sos.alerts.dependencies import ExpectedVersion, Filters, IdempotencyKey
+from sos.alerts.dependencies import Filters, IdempotencyKey
 from sos.alerts.domain import AlertAction
 from sos.alerts.schemas import AlertCreate, AlertRead, AssignmentCreate, AssignmentRead
 from sos.auth.dependencies import CurrentPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.core.schemas import LocationIn, LocationRead, TransitionIn
 

@@ -53,3 +53,6 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.COORDINATOR))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+FieldPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.COORDINATOR, Role.RESPONDER))]
+"""Staff and responders: everyone who works alerts, but not the people who raise them."""
+ResponderPrincipal = Annotated[Principal, Depends(require_roles(Role.RESPONDER))]

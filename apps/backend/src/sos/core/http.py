@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from fastapi import Response
+from fastapi import Depends, Header, Response
 
-from sos.core.errors import BadRequest, ErrorCode
+from sos.core.errors import BadRequest, ErrorCode, PreconditionFailed
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+_ETAG = re.compile(r'^\s*(W/)?"(\d+)"\s*$')
 
 
 def etag(version: int) -> str:
@@ -26,4 +27,17 @@ def expected_version(if_match: str | None) -> int | None:
     match = _ETAG.match(if_match)
     if match is None:
         raise BadRequest('If-Match must be an ETag this API issued, such as "3".', code=ErrorCode.VALIDATION_FAILED)
-    return int(match.group(1))
+    if match.group(1):
+        raise PreconditionFailed("If-Match compares strongly, so a weak ETag never matches; send the ETag as issued.")
+    return int(match.group(2))
+
+
+def if_match_version(
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="The resource's ETag, to refuse stale writes")
+    ] = None,
+) -> int | None:
+    return expected_version(if_match)
+
+
+ExpectedVersion = Annotated[int | None, Depends(if_match_version)]

@@ -3,34 +3,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
-from sos.auth.dependencies import StaffPrincipal, require_roles
-from sos.auth.principal import Principal
+from sos.auth.dependencies import FieldPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import expected_version, set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.core.schemas import TransitionIn
 from sos.incidents import service
 from sos.incidents.domain import IncidentAction, IncidentStatus
 from sos.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate, MergeAlerts
-from sos.users.domain import Role
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
-IncidentReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.COORDINATOR, Role.RESPONDER))]
-"""Staff and responders; reporters do not see incidents."""
-
-
-def if_match_version(
-    if_match: Annotated[
-        str | None, Header(alias="If-Match", description="The incident's ETag, to refuse stale writes")
-    ] = None,
-) -> int | None:
-    return expected_version(if_match)
-
-
-ExpectedVersion = Annotated[int | None, Depends(if_match_version)]
 _STALE: dict[int | str, dict[str, Any]] = {412: {"description": "Stale ETag"}}
 
 
@@ -51,7 +36,7 @@ async def open_incident(
 
 @router.get("", operation_id="list_incidents", summary="List incidents, newest first")
 async def list_incidents(
-    principal: IncidentReader,
+    principal: FieldPrincipal,
     uow: UnitOfWorkDep,
     paging: Paging,
     statuses: Annotated[list[IncidentStatus] | None, Query(alias="status", description="Any of these statuses")] = None,
@@ -63,7 +48,7 @@ async def list_incidents(
 
 @router.get("/{incident_id}", operation_id="get_incident", summary="Get one incident with its alert ids")
 async def get_incident(
-    incident_id: UUID, principal: IncidentReader, uow: UnitOfWorkDep, response: Response
+    incident_id: UUID, principal: FieldPrincipal, uow: UnitOfWorkDep, response: Response
 ) -> IncidentRead:
     incident = await service.get_incident(uow, principal, incident_id)
     set_etag(response, incident.version)

@@ -6,10 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from sos.auth.dependencies import CurrentPrincipal
+from sos.auth.dependencies import CurrentPrincipal, FieldPrincipal
 from sos.core.dependencies import UnitOfWorkDep
 from sos.core.pagination import Page, Paging
-from sos.incidents.router import IncidentReader
 from sos.messages import service
 from sos.messages.schemas import MessageCreate, MessageRead
 
@@ -44,7 +43,7 @@ async def list_alert_messages(
     summary="Post a message on an incident",
 )
 async def post_incident_message(
-    incident_id: UUID, body: MessageCreate, principal: IncidentReader, uow: UnitOfWorkDep
+    incident_id: UUID, body: MessageCreate, principal: FieldPrincipal, uow: UnitOfWorkDep
 ) -> MessageRead:
     return await service.post_on_incident(uow, principal, incident_id, body.body)
 
@@ -55,6 +54,6 @@ async def post_incident_message(
     summary="Messages on an incident, oldest first",
 )
 async def list_incident_messages(
-    incident_id: UUID, principal: IncidentReader, uow: UnitOfWorkDep, paging: Paging
+    incident_id: UUID, principal: FieldPrincipal, uow: UnitOfWorkDep, paging: Paging
 ) -> Page[MessageRead]:
     return await service.list_on_incident(uow, principal, incident_id, cursor=paging.cursor, limit=paging.limit)

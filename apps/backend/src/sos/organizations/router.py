@@ -4,10 +4,9 @@ from fastapi import APIRouter, Response
 
 from sos.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.organizations import service
 from sos.organizations.schemas import OrganizationRead, OrganizationUpdate
-from sos.users.dependencies import ExpectedVersion
 
 router = APIRouter(prefix="/organization", tags=["organization"])
 

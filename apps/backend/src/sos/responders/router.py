@@ -5,15 +5,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from sos.auth.dependencies import StaffPrincipal
+from sos.auth.dependencies import ResponderPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.core.schemas import LocationIn, LocationRead
 from sos.responders import service
 from sos.responders.domain import Availability
 from sos.responders.schemas import AvailabilityUpdate, ResponderFilters, ResponderRead, ResponderUpdate, Skill
-from sos.users.dependencies import ExpectedVersion, ResponderPrincipal
 
 router = APIRouter(prefix="/responders", tags=["responders"])
 

@@ -5,13 +5,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from sos.auth.dependencies import StaffPrincipal
+from sos.auth.dependencies import FieldPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.teams import service
 from sos.teams.schemas import TeamCreate, TeamMemberPut, TeamMemberRead, TeamRead, TeamUpdate
-from sos.users.dependencies import ExpectedVersion, FieldPrincipal
 
 router = APIRouter(prefix="/teams", tags=["teams"])
 

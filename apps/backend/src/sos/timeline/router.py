@@ -6,10 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from sos.auth.dependencies import CurrentPrincipal
+from sos.auth.dependencies import CurrentPrincipal, FieldPrincipal
 from sos.core.dependencies import UnitOfWorkDep
 from sos.core.pagination import Page, Paging
-from sos.incidents.router import IncidentReader
 from sos.timeline import service
 from sos.timeline.schemas import TimelineEntryRead
 
@@ -33,6 +32,6 @@ async def get_alert_timeline(
     summary="What happened to an incident and to each of its alerts, oldest first",
 )
 async def get_incident_timeline(
-    incident_id: UUID, principal: IncidentReader, uow: UnitOfWorkDep, paging: Paging
+    incident_id: UUID, principal: FieldPrincipal, uow: UnitOfWorkDep, paging: Paging
 ) -> Page[TimelineEntryRead]:
     return await service.incident_timeline(uow, principal, incident_id, cursor=paging.cursor, limit=paging.limit)

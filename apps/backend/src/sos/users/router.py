@@ -7,10 +7,10 @@ from fastapi import APIRouter, Response, status
 
 from sos.auth.dependencies import AdminPrincipal, CurrentPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
-from sos.core.http import set_etag
+from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.users import service
-from sos.users.dependencies import ExpectedVersion, Filters
+from sos.users.dependencies import Filters
 from sos.users.schemas import (
     InvitationAccept,
     InvitationAccepted,

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from sos.core.schemas import ReadModel, StrictInput
 from sos.users.domain import MembershipStatus, Role
@@ -19,7 +19,11 @@ Phone = Annotated[
         description="Digits with optional leading +, spaces, dots, dashes and parentheses",
     ),
 ]
-Password = Annotated[str, Field(min_length=12, max_length=1024, description="At least 12 characters")]
+Password = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=12, max_length=1024),
+    Field(description="At least 12 characters, kept exactly as typed"),
+]
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 
 
