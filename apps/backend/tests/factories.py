@@ -98,7 +98,9 @@ async def add_member(container: Container, tenant: Tenant, role: Role, *, label:
                     updated_at=now,
                 )
             )
-    token = container.signer.issue(user_id=user_id, organization_id=tenant.organization_id, role=role.value)
+    token = container.signer.issue(
+        user_id=user_id, organization_id=tenant.organization_id, role=role.value, membership_version=1
+    )
     member = Member(user_id, email, role, tenant.organization_id, token)
     tenant.members.setdefault(role, member)
     return member

@@ -57,14 +57,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         app.state.container = container or bootstrap(settings)
-        app.state.container.relay.start()
+        app.state.container.start()
         try:
             yield
         finally:
             if owned:
                 await app.state.container.dispose()
             else:
-                await app.state.container.relay.stop()
+                await app.state.container.stop()
 
     app = FastAPI(
         title="SOS Platform API",

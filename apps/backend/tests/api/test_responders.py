@@ -264,7 +264,9 @@ async def test_a_responder_without_a_profile_gets_one_on_first_change(
 ) -> None:
     promoted = await add_member(container, tenant, Role.REPORTER, label="promoted")
     await client.patch(f"/api/v1/users/{promoted.user_id}", json={"role": "responder"}, headers=tenant.admin.headers)
-    token = container.signer.issue(user_id=promoted.user_id, organization_id=tenant.organization_id, role="responder")
+    token = container.signer.issue(
+        user_id=promoted.user_id, organization_id=tenant.organization_id, role="responder", membership_version=2
+    )
     headers = {"Authorization": f"Bearer {token}"}
     response = await client.put(f"{ME}/availability", json={"availability": "available"}, headers=headers)
     assert response.json()["availability"] == "available"

@@ -395,6 +395,44 @@ async def test_deactivation_ends_access(client: AsyncClient, tenant: Tenant) -> 
     assert (await login(client, tenant.responder.email, PASSWORD)).status_code == 400
 
 
+async def test_deactivation_ends_live_access_tokens_once_the_change_is_seen(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    await client.post(f"{URL}/{tenant.responder.user_id}/deactivate", headers=tenant.admin.headers)
+    await container.memberships.refresh()
+    response = await client.get(f"{URL}/me", headers=tenant.responder.headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+async def test_a_role_change_ends_tokens_issued_for_the_old_role(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    await client.patch(f"{URL}/{tenant.reporter.user_id}", json={"role": "coordinator"}, headers=tenant.admin.headers)
+    await container.memberships.refresh()
+    assert (await client.get(f"{URL}/me", headers=tenant.reporter.headers)).status_code == 401
+
+
+async def test_a_token_issued_after_a_role_change_carries_the_new_role(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    await client.patch(f"{URL}/{tenant.reporter.user_id}", json={"role": "coordinator"}, headers=tenant.admin.headers)
+    await container.memberships.refresh()
+    session = await login(client, tenant.reporter.email, PASSWORD)
+    headers = {"Authorization": f"Bearer {session.json()['access_token']}"}
+    me = await client.get(f"{URL}/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["role"] == "coordinator"
+
+
+async def test_other_members_keep_their_tokens_when_one_changes(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    await client.post(f"{URL}/{tenant.responder.user_id}/deactivate", headers=tenant.admin.headers)
+    await container.memberships.refresh()
+    assert (await client.get(f"{URL}/me", headers=tenant.reporter.headers)).status_code == 200
+
+
 async def test_deactivation_records_an_event(client: AsyncClient, container: Container, tenant: Tenant) -> None:
     await client.post(f"{URL}/{tenant.reporter.user_id}/deactivate", headers=tenant.admin.headers)
     assert await events(container, "membership.deactivated") == [

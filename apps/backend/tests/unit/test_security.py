@@ -41,6 +41,7 @@ def claims(*, issuer: str = ISSUER, audience: str = AUDIENCE, **overrides: Any) 
         "sub": str(uuid4()),
         "org": str(uuid4()),
         "role": "coordinator",
+        "mv": 1,
         "iat": now,
         "nbf": now,
         "exp": now + 300,
@@ -90,6 +91,7 @@ def forgeries(key: Ed25519PrivateKey, *, issuer: str, audience: str) -> dict[str
         "wrong_typ": sign(good(), key, typ="JWT"),
         "missing_exp": sign(good(exp=None), key),
         "missing_org": sign(good(org=None), key),
+        "missing_membership_version": sign(good(mv=None), key),
         "bad_sub": sign(good(sub="not-a-uuid"), key),
         "not_yet_valid": sign(good(nbf=now + 600), key),
         "tampered_payload": _tamper(sign(good(role="reporter"), key)),
@@ -131,18 +133,22 @@ def test_opaque_tokens_are_unique_and_stored_as_sha256() -> None:
 
 def test_issued_token_round_trips() -> None:
     user_id, org_id = uuid4(), uuid4()
-    verified = SIGNER.verify(SIGNER.issue(user_id=user_id, organization_id=org_id, role="responder"))
+    verified = SIGNER.verify(
+        SIGNER.issue(user_id=user_id, organization_id=org_id, role="responder", membership_version=1)
+    )
     assert (verified.user_id, verified.organization_id, verified.role) == (user_id, org_id, "responder")
 
 
 def test_issued_token_has_typ_and_eddsa_header() -> None:
-    header = jwt.get_unverified_header(SIGNER.issue(user_id=uuid4(), organization_id=uuid4(), role="admin"))
+    header = jwt.get_unverified_header(
+        SIGNER.issue(user_id=uuid4(), organization_id=uuid4(), role="admin", membership_version=1)
+    )
     assert header["typ"] == ACCESS_TOKEN_TYPE
     assert header["alg"] == "EdDSA"
 
 
 def test_issued_token_expires_after_the_ttl() -> None:
-    verified = SIGNER.verify(SIGNER.issue(user_id=uuid4(), organization_id=uuid4(), role="admin"))
+    verified = SIGNER.verify(SIGNER.issue(user_id=uuid4(), organization_id=uuid4(), role="admin", membership_version=1))
     remaining = (verified.expires_at - utcnow()).total_seconds()
     assert SIGNER.ttl_seconds - 5 <= remaining <= SIGNER.ttl_seconds
 

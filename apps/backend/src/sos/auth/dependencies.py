@@ -31,6 +31,13 @@ def current_principal(
             "The access token is invalid or expired; refresh it or log in again.",
             code=ErrorCode.INVALID_TOKEN,
         ) from exc
+    if not container.memberships.is_current(
+        user_id=claims.user_id, organization_id=claims.organization_id, version=claims.membership_version
+    ):
+        raise Unauthenticated(
+            "Your membership changed after this token was issued; refresh it or log in again.",
+            code=ErrorCode.INVALID_TOKEN,
+        )
     return Principal(user_id=claims.user_id, organization_id=claims.organization_id, role=role)
 
 

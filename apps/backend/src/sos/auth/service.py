@@ -27,7 +27,7 @@ def _invalid_grant(detail: str) -> BadRequest:
 
 async def _active_membership(uow: UnitOfWork, user_id: UUID, organization_slug: str | None) -> Any:
     query = (
-        select(Membership.organization_id, Membership.role, Organization.slug)
+        select(Membership.organization_id, Membership.role, Membership.version, Organization.slug)
         .join(Organization, Organization.id == Membership.organization_id)
         .where(Membership.user_id == user_id, Membership.status == MembershipStatus.ACTIVE)
     )
@@ -54,6 +54,7 @@ async def _issue(
     user_id: UUID,
     organization_id: UUID,
     role: Role,
+    membership_version: int,
     family_id: UUID,
 ) -> TokenResponse:
     refresh = new_opaque_token()
@@ -70,7 +71,9 @@ async def _issue(
         )
     )
     return TokenResponse(
-        access_token=signer.issue(user_id=user_id, organization_id=organization_id, role=role.value),
+        access_token=signer.issue(
+            user_id=user_id, organization_id=organization_id, role=role.value, membership_version=membership_version
+        ),
         expires_in=signer.ttl_seconds,
         refresh_token=refresh,
         refresh_expires_in=settings.refresh_token_ttl_seconds,
@@ -101,6 +104,7 @@ async def password_grant(
             user_id=user.id,
             organization_id=membership.organization_id,
             role=Role(membership.role),
+            membership_version=membership.version,
             family_id=new_id(),
         )
         await uow.connection.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
@@ -137,7 +141,7 @@ async def refresh_grant(
             raise _invalid_grant("The refresh token has expired; log in again.")
         membership = (
             await uow.connection.execute(
-                select(Membership.role).where(
+                select(Membership.role, Membership.version).where(
                     Membership.user_id == token.user_id,
                     Membership.organization_id == token.organization_id,
                     Membership.status == MembershipStatus.ACTIVE,
@@ -164,6 +168,7 @@ async def refresh_grant(
             user_id=token.user_id,
             organization_id=token.organization_id,
             role=Role(membership.role),
+            membership_version=membership.version,
             family_id=token.family_id,
         )
         await uow.commit()

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "sos-api"
     access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    membership_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="How soon a deactivation or role change ends live access tokens"
+    )
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)

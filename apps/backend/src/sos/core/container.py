@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sos.auth.membership_watch import MembershipWatch
 from sos.core.bus import InProcessEventBus
 from sos.core.config import Settings
 from sos.core.db import create_engine
@@ -23,9 +24,18 @@ class Container:
     signer: TokenSigner
     bus: InProcessEventBus
     relay: OutboxRelay
+    memberships: MembershipWatch
+
+    def start(self) -> None:
+        self.relay.start()
+        self.memberships.start()
+
+    async def stop(self) -> None:
+        await self.memberships.stop()
+        await self.relay.stop()
 
     async def dispose(self) -> None:
-        await self.relay.stop()
+        await self.stop()
         await self.engine.dispose()
 
 
@@ -43,4 +53,9 @@ def bootstrap(settings: Settings) -> Container:
     )
     uow_factory.on_commit = relay.wake
     signer = TokenSigner(load_or_create_signing_key(settings), settings)
-    return Container(settings, engine, uow_factory, signer, bus, relay)
+    memberships = MembershipWatch(
+        engine,
+        token_ttl_seconds=settings.access_token_ttl_seconds,
+        poll_seconds=settings.membership_poll_seconds,
+    )
+    return Container(settings, engine, uow_factory, signer, bus, relay, memberships)

@@ -84,6 +84,7 @@ class AccessClaims:
     user_id: UUID
     organization_id: UUID
     role: str
+    membership_version: int
     token_id: str
     expires_at: datetime
 
@@ -104,7 +105,7 @@ class TokenSigner:
     def ttl_seconds(self) -> int:
         return int(self._ttl.total_seconds())
 
-    def issue(self, *, user_id: UUID, organization_id: UUID, role: str) -> str:
+    def issue(self, *, user_id: UUID, organization_id: UUID, role: str, membership_version: int) -> str:
         now = utcnow()
         claims: dict[str, Any] = {
             "iss": self._issuer,
@@ -112,6 +113,7 @@ class TokenSigner:
             "sub": str(user_id),
             "org": str(organization_id),
             "role": role,
+            "mv": membership_version,
             "iat": now,
             "nbf": now,
             "exp": now + self._ttl,
@@ -136,6 +138,7 @@ class TokenSigner:
                 user_id=UUID(claims["sub"]),
                 organization_id=UUID(claims["org"]),
                 role=str(claims["role"]),
+                membership_version=int(claims["mv"]),
                 token_id=str(claims["jti"]),
                 expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
             )
