@@ -34,16 +34,17 @@ def _operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
+    # Routes are matched in order, so the hot alert paths come first.
     for router in (
-        auth_router,
-        organizations_router,
-        users_router,
-        teams_router,
-        responders_router,
         alerts_router,
-        incidents_router,
         messages_router,
         timeline_router,
+        incidents_router,
+        auth_router,
+        responders_router,
+        users_router,
+        teams_router,
+        organizations_router,
     ):
         api.include_router(router)
     return api

@@ -44,7 +44,7 @@ def _bad_bbox() -> Unprocessable:
     )
 
 
-def alert_filters(
+async def alert_filters(
     status: Annotated[list[AlertStatus] | None, Query(description="Any of these statuses")] = None,
     severity: Annotated[list[Severity] | None, Query(description="Any of these severities")] = None,
     team_id: Annotated[UUID | None, Query(description="Alerts assigned to this team")] = None,

@@ -93,7 +93,7 @@ async def raise_alert(
 ) -> tuple[AlertRead, bool]:
     """Creates the SOS; returns ``(alert, created)``. A repeated idempotency key returns the first alert."""
     if idempotency_key is not None:
-        async with uow:
+        async with uow.read():
             existing = await _by_idempotency_key(uow, principal, idempotency_key)
         if existing is not None:
             return existing, False
@@ -153,7 +153,7 @@ async def raise_alert(
     except IntegrityError:
         if idempotency_key is None:
             raise
-        async with uow:
+        async with uow.read():
             existing = await _by_idempotency_key(uow, principal, idempotency_key)
         if existing is None:
             raise
@@ -162,7 +162,7 @@ async def raise_alert(
 
 
 async def get_alert(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> AlertRead:
-    async with uow:
+    async with uow.read():
         return AlertRead.model_validate((await _fetch(uow, principal, alert_id))._mapping)
 
 
@@ -202,7 +202,7 @@ async def list_alerts(
         (after,) = decode_cursor(cursor, UUID)
         query = query.where(Alert.id < after)
     query = query.order_by(Alert.id.desc()).limit(limit + 1)
-    async with uow:
+    async with uow.read():
         rows = (await uow.connection.execute(query)).all()
     items = [AlertRead.model_validate(row._mapping) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
@@ -344,7 +344,7 @@ async def record_location(uow: UnitOfWork, principal: Principal, alert_id: UUID,
 
 async def list_locations(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, limit: int) -> list[LocationRead]:
     """The newest ``limit`` points of the trail, oldest first."""
-    async with uow:
+    async with uow.read():
         await _fetch(uow, principal, alert_id)
         rows = (
             await uow.connection.execute(
@@ -446,7 +446,7 @@ async def assign(uow: UnitOfWork, principal: Principal, alert_id: UUID, data: As
 
 
 async def list_assignments(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> list[AssignmentRead]:
-    async with uow:
+    async with uow.read():
         await _fetch(uow, principal, alert_id)
         return await _assignments(uow, alert_id)
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="How long a request waits for a connection before a 503"
+    )
     database_echo: bool = False
 
     jwt_private_key: SecretStr | None = None

@@ -93,7 +93,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # SQLite has one writer: a single pooled connection serialises writers without "database is locked".
         options |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
     else:
-        options |= {"pool_size": settings.database_pool_size, "max_overflow": settings.database_pool_size}
+        options |= {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_pool_size,
+            "pool_recycle": 1800,
+            "pool_timeout": settings.database_pool_timeout_seconds,
+        }
     if kind is DatabaseKind.MYSQL:
         options["isolation_level"] = "READ COMMITTED"
     if kind is DatabaseKind.POSTGRESQL:

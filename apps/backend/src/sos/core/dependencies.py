@@ -10,12 +10,12 @@ from sos.core.container import Container
 from sos.core.uow import UnitOfWork
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-def new_unit_of_work(container: Annotated[Container, Depends(get_container)]) -> UnitOfWork:
+async def new_unit_of_work(container: Annotated[Container, Depends(get_container)]) -> UnitOfWork:
     return container.uow_factory()
 
 

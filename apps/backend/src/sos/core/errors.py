@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sos.core.request_context import current_request_id
@@ -213,6 +214,18 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             headers=dict(exc.headers or {}),
             **getattr(exc, "extensions", {}),
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        logger.warning("no database connection free within the pool timeout on %s", request.url.path)
+        return problem_response(
+            503,
+            ErrorCode.SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The service is overloaded right now; retry shortly with the same Idempotency-Key.",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -32,7 +32,7 @@ def expected_version(if_match: str | None) -> int | None:
     return int(match.group(2))
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[
         str | None, Header(alias="If-Match", description="The resource's ETag, to refuse stale writes")
     ] = None,

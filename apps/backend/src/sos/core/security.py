@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from sos.core.db import utcnow
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type
 ALLOWED_ALGORITHMS = ["EdDSA"]
+_CACHE_SIZE = 4096
+"""Verified access tokens kept per process; clients reuse one token for many requests."""
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -100,6 +103,7 @@ class TokenSigner:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._ttl = timedelta(seconds=settings.access_token_ttl_seconds)
+        self._verify_cached = lru_cache(maxsize=_CACHE_SIZE)(self._verify_signature_and_claims)
 
     @property
     def ttl_seconds(self) -> int:
@@ -122,6 +126,13 @@ class TokenSigner:
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"typ": ACCESS_TOKEN_TYPE})
 
     def verify(self, token: str) -> AccessClaims:
+        """Checks signature and claims once per token; later calls with the same token only re-check expiry."""
+        claims = self._verify_cached(token)
+        if claims.expires_at <= utcnow():
+            raise InvalidAccessToken("expired")
+        return claims
+
+    def _verify_signature_and_claims(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("typ") != ACCESS_TOKEN_TYPE:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
@@ -43,6 +44,17 @@ class UnitOfWork:
         self._connection = await self._engine.connect()
         await self._connection.begin()
         return self
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Self]:
+        """A read-only use case: no transaction round trips, and nothing to commit or roll back."""
+        connection = await self._engine.connect()
+        self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield self
+        finally:
+            self._connection = None
+            await connection.close()
 
     async def commit(self) -> None:
         connection = self.connection

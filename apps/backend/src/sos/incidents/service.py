@@ -272,7 +272,7 @@ async def merge_alerts(
 
 
 async def get_incident(uow: UnitOfWork, principal: Principal, incident_id: UUID) -> IncidentRead:
-    async with uow:
+    async with uow.read():
         row = await fetch_incident(uow, principal, incident_id)
         return await _read(uow, principal, row._mapping)
 
@@ -293,7 +293,7 @@ async def list_incidents(
         (after,) = decode_cursor(cursor, UUID)
         query = query.where(Incident.id < after)
     query = query.order_by(Incident.id.desc()).limit(limit + 1)
-    async with uow:
+    async with uow.read():
         rows = (await uow.connection.execute(query)).all()
         page = rows[:limit]
         alert_ids = await _alert_ids_by_incident(uow, principal, [row.id for row in page])

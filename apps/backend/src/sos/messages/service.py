@@ -77,7 +77,7 @@ async def post_on_alert(uow: UnitOfWork, principal: Principal, alert_id: UUID, b
 async def list_on_alert(
     uow: UnitOfWork, principal: Principal, alert_id: UUID, *, cursor: str | None, limit: int
 ) -> Page[MessageRead]:
-    async with uow:
+    async with uow.read():
         await require_visible_alert(uow, principal, alert_id)
         return await _list(uow, principal, Message.alert_id == alert_id, cursor=cursor, limit=limit)
 
@@ -91,6 +91,6 @@ async def post_on_incident(uow: UnitOfWork, principal: Principal, incident_id: U
 async def list_on_incident(
     uow: UnitOfWork, principal: Principal, incident_id: UUID, *, cursor: str | None, limit: int
 ) -> Page[MessageRead]:
-    async with uow:
+    async with uow.read():
         await fetch_incident(uow, principal, incident_id)
         return await _list(uow, principal, Message.incident_id == incident_id, cursor=cursor, limit=limit)

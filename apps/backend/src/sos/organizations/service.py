@@ -34,7 +34,7 @@ async def lock_organization(uow: UnitOfWork, organization_id: UUID) -> Any:
 
 
 async def get_organization(uow: UnitOfWork, principal: Principal) -> OrganizationRead:
-    async with uow:
+    async with uow.read():
         row = (
             await uow.connection.execute(select(Organization).where(Organization.id == principal.organization_id))
         ).first()

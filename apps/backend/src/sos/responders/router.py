@@ -17,7 +17,7 @@ from sos.responders.schemas import AvailabilityUpdate, ResponderFilters, Respond
 router = APIRouter(prefix="/responders", tags=["responders"])
 
 
-def responder_filters(
+async def responder_filters(
     availability: Annotated[list[Availability] | None, Query(description="Any of these availabilities")] = None,
     skill: Annotated[Skill | None, Query(description="Responders with this skill")] = None,
     team_id: Annotated[UUID | None, Query(description="Members of this team")] = None,

@@ -171,7 +171,7 @@ async def list_responders(
     if cursor is not None:
         (after,) = decode_cursor(cursor, UUID)
         query = query.where(ResponderProfile.id > after)
-    async with uow:
+    async with uow.read():
         rows = (await uow.connection.execute(query.order_by(ResponderProfile.id).limit(limit + 1))).all()
         page = rows[:limit]
         teams = await _team_ids(uow, principal.organization_id, [row.user_id for row in page])
@@ -181,7 +181,7 @@ async def list_responders(
 
 
 async def get_responder(uow: UnitOfWork, principal: Principal, user_id: UUID) -> ResponderRead:
-    async with uow:
+    async with uow.read():
         return await _read_one(uow, principal.organization_id, user_id)
 
 
@@ -254,7 +254,7 @@ async def update_responder(
 
 
 async def get_my_profile(uow: UnitOfWork, principal: Principal) -> ResponderRead:
-    async with uow:
+    async with uow.read():
         return await _read_one(uow, principal.organization_id, principal.user_id)
 
 

@@ -55,7 +55,7 @@ async def list_teams(
     if cursor is not None:
         (after,) = decode_cursor(cursor, UUID)
         query = query.where(Team.id > after)
-    async with uow:
+    async with uow.read():
         rows = (await uow.connection.execute(query.order_by(Team.id).limit(limit + 1))).all()
     items = [TeamRead.model_validate(row._mapping) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
@@ -63,7 +63,7 @@ async def list_teams(
 
 
 async def get_team(uow: UnitOfWork, principal: Principal, team_id: UUID) -> TeamRead:
-    async with uow:
+    async with uow.read():
         return TeamRead.model_validate((await _fetch(uow, principal.organization_id, team_id))._mapping)
 
 
@@ -216,7 +216,7 @@ def _members() -> Select[*tuple[Any, ...]]:
 
 async def list_members(uow: UnitOfWork, principal: Principal, team_id: UUID) -> list[TeamMemberRead]:
     """Leads first, then by name."""
-    async with uow:
+    async with uow.read():
         await _fetch(uow, principal.organization_id, team_id)
         rows = await uow.connection.execute(
             _members()

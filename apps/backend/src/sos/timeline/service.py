@@ -52,7 +52,7 @@ def _visible_alert_ids(principal: Principal) -> Select[Any]:
 async def alert_timeline(
     uow: UnitOfWork, principal: Principal, alert_id: UUID, *, cursor: str | None, limit: int
 ) -> Page[TimelineEntryRead]:
-    async with uow:
+    async with uow.read():
         await require_visible_alert(uow, principal, alert_id)
         return await _page(uow, principal, TimelineEntry.alert_id == alert_id, cursor=cursor, limit=limit)
 
@@ -66,6 +66,6 @@ async def incident_timeline(
         own &= or_(TimelineEntry.alert_id.is_(None), TimelineEntry.alert_id.in_(_visible_alert_ids(principal)))
     members = _visible_alert_ids(principal).where(Alert.incident_id == incident_id)
     scope = or_(own, TimelineEntry.alert_id.in_(members))
-    async with uow:
+    async with uow.read():
         await fetch_incident(uow, principal, incident_id)
         return await _page(uow, principal, scope, cursor=cursor, limit=limit)

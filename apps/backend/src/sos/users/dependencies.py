@@ -8,7 +8,7 @@ from sos.users.domain import MembershipStatus, Role
 from sos.users.schemas import MemberFilters
 
 
-def member_filters(
+async def member_filters(
     role: Annotated[list[Role] | None, Query(description="Any of these roles")] = None,
     status: Annotated[list[MembershipStatus] | None, Query(description="Any of these statuses")] = None,
 ) -> MemberFilters:

@@ -99,7 +99,7 @@ async def list_members(
     if cursor is not None:
         (after,) = decode_cursor(cursor, UUID)
         query = query.where(Membership.id > after)
-    async with uow:
+    async with uow.read():
         rows = (await uow.connection.execute(query.order_by(Membership.id).limit(limit + 1))).all()
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].membership_id) if len(rows) > limit else None
@@ -107,7 +107,7 @@ async def list_members(
 
 
 async def get_member(uow: UnitOfWork, principal: Principal, user_id: UUID) -> MemberRead:
-    async with uow:
+    async with uow.read():
         return _read(await _fetch(uow, principal.organization_id, user_id))
 
 
