@@ -3,8 +3,11 @@ SHELL := /bin/bash
 BACKEND := apps/backend
 UV := $(shell bash scripts/ensure-uv.sh)
 UV_RUN := cd $(BACKEND) && $(UV) run --frozen
+# Databases the test targets run against; `SOS_TEST_DATABASES=sqlite make test` skips the server ones.
+comma := ,
+TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
-.PHONY: run test lint typecheck test-backend bench setup migrate seed clean
+.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb bench setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -23,8 +26,21 @@ lint: setup
 typecheck: setup
 	$(UV_RUN) mypy src tests bench
 
+# Each database gets its own pytest process, run side by side. Coverage is measured on the SQLite run, which
+# also carries the database-independent tests; the same API suite then runs on PostgreSQL and MariaDB.
+DB_TESTS := tests/api tests/authz tests/core tests/migrations
+
 test-backend: setup
-	$(UV_RUN) pytest --cov --cov-report=term
+	$(MAKE) --no-print-directory --output-sync=target -j3 test-sqlite test-postgresql test-mariadb
+
+test-sqlite:
+	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider --cov --cov-report=term
+
+test-postgresql:
+	$(if $(filter postgresql,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=postgresql pytest -p no:cacheprovider $(DB_TESTS),@echo "PostgreSQL tests not selected")
+
+test-mariadb:
+	$(if $(filter mariadb,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=mariadb pytest -p no:cacheprovider $(DB_TESTS),@echo "MariaDB tests not selected")
 
 bench: setup
 	bash $(BACKEND)/bench/run.sh

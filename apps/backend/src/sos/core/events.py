@@ -59,6 +59,39 @@ class ProcessedMessage(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of ``value``: ids and times as strings, lists and dicts element by element."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def aggregate_event(
+    aggregate_type: str,
+    event_type: str,
+    *,
+    aggregate_id: UUID,
+    organization_id: UUID,
+    actor_id: UUID | None,
+    **payload: Any,
+) -> DomainEvent:
+    """An event named ``<aggregate_type>.<event_type>`` whose payload names the aggregate as ``<aggregate_type>_id``."""
+    return DomainEvent(
+        type=f"{aggregate_type}.{event_type}",
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        organization_id=organization_id,
+        actor_id=actor_id,
+        payload={f"{aggregate_type}_id": str(aggregate_id), **plain(payload)},
+    )
+
+
 def outbox_row(event: DomainEvent) -> dict[str, Any]:
     return {
         "id": event.id,
