@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import uvloop
 
-from bench.loadgen import API, LoadGenerator, Stage, StageResult, Targets, create_bodies
+from bench.loadgen import API, MIX, LoadGenerator, Stage, StageResult, Targets, create_bodies, parse_mix
 from bench.report import cpu_table, errors_summary, generated_section, kinds_table, results_table, write_doc
 
 
@@ -29,10 +29,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for answers after a stage")
     parser.add_argument("--precreate", type=int, default=1000, help="alerts raised before the stages")
     parser.add_argument("--connections", type=int, default=1000, help="the client's connection pool limit")
+    parser.add_argument("--mix", type=parse_mix, default=MIX, help="e.g. create=20,list=50,get=20,transition=10")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--server-pid", type=int, default=None, help="to report the server's CPU use")
     parser.add_argument("--setup", default="", help="a line describing the server settings, for the report")
     parser.add_argument("--doc", type=Path, default=None, help="write the results into this Markdown file")
+    parser.add_argument("--py-spy", default=None, help="path of py-spy: sample the server during each stage")
+    parser.add_argument("--profile-dir", type=Path, default=None, help="where py-spy writes its collapsed stacks")
     arguments = parser.parse_args()
     host = urlsplit(arguments.base_url).hostname or ""
     if host != "localhost" and not ip_address(host).is_loopback:
@@ -63,6 +66,25 @@ async def _precreate(session: aiohttp.ClientSession, base_url: str, token: str, 
     return list(await asyncio.gather(*(raise_one(body) for body in bodies)))
 
 
+async def _start_profiler(arguments: argparse.Namespace, rate: int) -> asyncio.subprocess.Process | None:
+    """Samples the server's processes for most of the stage, skipping its first seconds."""
+    if arguments.py_spy is None or arguments.server_pid is None or arguments.profile_dir is None:
+        return None
+    arguments.profile_dir.mkdir(parents=True, exist_ok=True)
+    seconds = max(1, int(arguments.duration * 0.8) - 2)
+    output = arguments.profile_dir / f"stage-{rate}.txt"
+    return await asyncio.create_subprocess_exec(
+        "sh",
+        "-c",
+        'sleep 2 && exec "$0" record --pid "$1" --subprocesses --nonblocking --rate 200 --format raw '
+        '--duration "$2" --output "$3" >/dev/null 2>&1',
+        arguments.py_spy,
+        str(arguments.server_pid),
+        str(seconds),
+        str(output),
+    )
+
+
 async def _run(arguments: argparse.Namespace) -> list[StageResult]:
     base_url = arguments.base_url.rstrip("/")
     rates = [int(rate) for rate in arguments.rates.split(",") if rate.strip()]
@@ -79,8 +101,8 @@ async def _run(arguments: argparse.Namespace) -> list[StageResult]:
         rng = random.Random(arguments.seed)
         targets = Targets(alert_ids, rng)
         if arguments.warmup > 0:
-            generator = LoadGenerator(session, base_url, token, targets, rng)
-            stage = Stage(rate=min(rates), duration=arguments.warmup)
+            generator = LoadGenerator(session, base_url, token, targets, rng, arguments.mix)
+            stage = Stage(rate=min(*rates, 100), duration=arguments.warmup)
             await generator.run(stage, drain_seconds=arguments.drain, server_pid=None)
             print(f"warmed up: {arguments.warmup:g} s at {stage.rate} req/s", flush=True)
         results = []
@@ -88,15 +110,21 @@ async def _run(arguments: argparse.Namespace) -> list[StageResult]:
             await asyncio.sleep(arguments.pause)
             # A fresh token per stage: a long run must not outlive the access token.
             token = await _token(session, base_url, arguments.email, arguments.password)
-            generator = LoadGenerator(session, base_url, token, targets, rng)
+            generator = LoadGenerator(session, base_url, token, targets, rng, arguments.mix)
+            profiler = await _start_profiler(arguments, rate)
             result = await generator.run(
                 Stage(rate=rate, duration=arguments.duration),
                 drain_seconds=arguments.drain,
                 server_pid=arguments.server_pid,
             )
+            if profiler is not None:
+                await profiler.wait()
             results.append(result)
-            print(results_table([result]).splitlines()[-1], f"(generator fell behind by up to "
-                  f"{result.max_send_lag * 1000:.1f} ms)", flush=True)
+            print(
+                results_table([result]).splitlines()[-1],
+                f"(generator fell behind by up to {result.max_send_lag * 1000:.1f} ms)",
+                flush=True,
+            )
         return results
 
 

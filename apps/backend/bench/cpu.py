@@ -17,6 +17,7 @@ class CpuSample:
     wall: float
     generator: float
     server: float
+    postgres: float
     machine_busy: float
 
     def __sub__(self, other: CpuSample) -> CpuSample:
@@ -24,6 +25,7 @@ class CpuSample:
             wall=self.wall - other.wall,
             generator=self.generator - other.generator,
             server=self.server - other.server,
+            postgres=self.postgres - other.postgres,
             machine_busy=self.machine_busy - other.machine_busy,
         )
 
@@ -51,6 +53,21 @@ def _tree_seconds(pid: int) -> float:
     return _process_seconds(pid) + sum(_tree_seconds(child) for child in _children(pid))
 
 
+def _postgres_seconds() -> float:
+    """All PostgreSQL processes on the machine: the benchmark's database is the busy one while it runs."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, _, rest = (entry / "stat").read_text().partition(") ")
+            except OSError:
+                continue
+            if head.endswith("(postgres"):
+                fields = rest.split()
+                total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
 def _machine_busy_seconds() -> float:
     fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + fields[4]
@@ -62,5 +79,6 @@ def sample_cpu(server_pid: int | None) -> CpuSample:
         wall=time.monotonic(),
         generator=time.process_time(),
         server=_tree_seconds(server_pid) if server_pid else 0.0,
+        postgres=_postgres_seconds(),
         machine_busy=_machine_busy_seconds(),
     )

@@ -105,9 +105,17 @@ def create_bodies(count: int, rng: random.Random) -> list[bytes]:
     return bodies
 
 
-def schedule(count: int, rng: random.Random) -> list[Kind]:
-    kinds = list(MIX)
-    return rng.choices(kinds, weights=[MIX[kind] for kind in kinds], k=count)
+def parse_mix(text: str) -> dict[Kind, float]:
+    """``create=20,list=50,get=20,transition=10`` (weights, not necessarily summing to 100)."""
+    mix = {Kind(name.strip()): float(weight) for name, _, weight in (part.partition("=") for part in text.split(","))}
+    if not mix or min(mix.values()) < 0 or sum(mix.values()) <= 0:
+        raise ValueError(f"not a request mix: {text!r}")
+    return mix
+
+
+def schedule(count: int, rng: random.Random, mix: dict[Kind, float]) -> list[Kind]:
+    kinds = list(mix)
+    return rng.choices(kinds, weights=[mix[kind] for kind in kinds], k=count)
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float:
@@ -126,7 +134,9 @@ class LoadGenerator:
         token: str,
         targets: Targets,
         rng: random.Random,
+        mix: dict[Kind, float] = MIX,
     ) -> None:
+        self._mix = mix
         self._session = session
         self._base = base_url.rstrip("/") + API
         self._targets = targets
@@ -137,10 +147,20 @@ class LoadGenerator:
         self._list_url = f"{self._base}/alerts?limit=20"
         self._create_url = f"{self._base}/alerts"
 
-    async def _request(self, method: str, url: str, result: StageResult, kind: Kind, due: float, **kw: object) -> int:
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        result: StageResult,
+        kind: Kind,
+        due: float,
+        *,
+        headers: dict[str, str],
+        data: bytes | None = None,
+    ) -> int:
         loop = asyncio.get_running_loop()
         try:
-            async with self._session.request(method, url, **kw) as response:  # type: ignore[arg-type]
+            async with self._session.request(method, url, headers=headers, data=data) as response:
                 await response.read()
                 status = response.status
                 location = response.headers.get("Location", "")
@@ -171,7 +191,7 @@ class LoadGenerator:
             step = self._targets.next_step()
             if step is None:
                 result.completed += 1
-                result.fail("no alert left to transition")
+                result.fail("transition not sent: no alert free to move on (raised alerts had not come back)")
                 return
             alert_id, index = step
             url = f"{self._base}/alerts/{alert_id}/{TRANSITION_STEPS[index]}"
@@ -182,7 +202,7 @@ class LoadGenerator:
     async def run(self, stage: Stage, *, drain_seconds: float, server_pid: int | None) -> StageResult:
         loop = asyncio.get_running_loop()
         count = int(stage.rate * stage.duration)
-        kinds = schedule(count, self._rng)
+        kinds = schedule(count, self._rng, self._mix)
         result = StageResult(rate=stage.rate, duration=stage.duration)
         pending: set[asyncio.Task[None]] = set()
         before = sample_cpu(server_pid)

@@ -23,8 +23,9 @@ def results_table(results: Sequence[StageResult]) -> str:
     for result in results:
         ordered = sorted(result.latencies)
         error_rate = result.errors / result.sent * 100 if result.sent else 0.0
+        achieved = result.completed / result.wall_seconds
         lines.append(
-            f"| {result.rate:,} | {result.sent:,} | {result.completed:,} | {result.completed / result.wall_seconds:,.0f}"
+            f"| {result.rate:,} | {result.sent:,} | {result.completed:,} | {achieved:,.0f}"
             f" | {error_rate:.2f} % | {_ms(percentile(ordered, 0.50))} | {_ms(percentile(ordered, 0.95))}"
             f" | {_ms(percentile(ordered, 0.99))} | {_ms(ordered[-1] if ordered else float('nan'))} |"
         )
@@ -36,6 +37,8 @@ def kinds_table(results: Sequence[StageResult]) -> str:
     for result in results:
         for kind in Kind:
             ordered = sorted(result.by_kind.get(kind.value, []))
+            if not ordered:
+                continue
             lines.append(
                 f"| {result.rate:,} | {kind.value} | {len(ordered):,} | {_ms(percentile(ordered, 0.50))}"
                 f" | {_ms(percentile(ordered, 0.95))} | {_ms(percentile(ordered, 0.99))} |"
@@ -45,18 +48,16 @@ def kinds_table(results: Sequence[StageResult]) -> str:
 
 def cpu_table(results: Sequence[StageResult]) -> str:
     lines = [
-        "| rate (req/s) | load generator | API server | everything else (mostly PostgreSQL) | machine |",
-        "|---:|---:|---:|---:|---:|",
+        "| rate (req/s) | load generator | API server | PostgreSQL | everything else | machine |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         cpu = result.cpu
         if cpu is None:
             continue
-        rest = cpu.machine_busy - cpu.generator - cpu.server
-        lines.append(
-            f"| {result.rate:,} | {cpu.cores(cpu.generator):.2f} | {cpu.cores(cpu.server):.2f}"
-            f" | {cpu.cores(rest):.2f} | {cpu.cores(cpu.machine_busy):.2f} |"
-        )
+        rest = cpu.machine_busy - cpu.generator - cpu.server - cpu.postgres
+        cores = [cpu.generator, cpu.server, cpu.postgres, rest, cpu.machine_busy]
+        lines.append(f"| {result.rate:,} | " + " | ".join(f"{cpu.cores(seconds):.2f}" for seconds in cores) + " |")
     return "\n".join(lines)
 
 
@@ -64,7 +65,7 @@ def errors_summary(results: Sequence[StageResult]) -> str:
     lines = []
     for result in results:
         for reason, count in sorted(result.error_kinds.items(), key=lambda item: -item[1]):
-            lines.append(f"- {result.rate:,} req/s: {count:,} × {reason}")
+            lines.append(f"- {result.rate:,} req/s: {count:,} of {reason}")
     return "\n".join(lines) if lines else "- none"
 
 

@@ -55,6 +55,8 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        # Workers import the whole app; on a busy small machine that can take longer than uvicorn's default 5 s.
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -128,7 +128,10 @@ async def refresh_grant(
     token_hash = hash_opaque_token(request.refresh_token)
     async with uow:
         token = (
-            await uow.connection.execute(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+            await uow.connection.execute(
+                # Locking the token first serialises concurrent refreshes of one token, in one lock order.
+                select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+            )
         ).first()
         if token is None:
             raise _invalid_grant("The refresh token is not valid.")

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -236,5 +237,18 @@ def install_error_handlers(app: FastAPI) -> None:
             ErrorCode.INTERNAL_ERROR,
             "Internal server error",
             "Something went wrong on our side; the request id identifies it in the logs.",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if "deadlock" not in str(exc.orig).lower():
+            return await _unexpected(request, exc)
+        logger.warning("deadlock on %s; the transaction was rolled back", request.url.path)
+        return problem_response(
+            409,
+            ErrorCode.CONCURRENT_MODIFICATION,
+            "Conflict",
+            "Another request changed the same data at the same moment; retry the request.",
             instance=request.url.path,
         )
