@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -50,6 +52,16 @@ class AlertRead(ReadModel):
     def _actions(self) -> AlertRead:
         self.allowed_actions = allowed_actions(self.status)
         return self
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> AlertRead:
+        """Builds the read model from a database row without re-validating it: rows are typed by their columns."""
+        fields = {name: row[name] for name in _ROW_FIELDS}
+        return cls.model_construct(**fields, allowed_actions=_ACTIONS_BY_STATUS[AlertStatus(fields["status"])])
+
+
+_ROW_FIELDS = tuple(name for name in AlertRead.model_fields if name != "allowed_actions")
+_ACTIONS_BY_STATUS = {status: allowed_actions(status) for status in AlertStatus}
 
 
 class AssignmentCreate(StrictInput):

@@ -85,7 +85,7 @@ async def _by_idempotency_key(uow: UnitOfWork, principal: Principal, key: str) -
             )
         )
     ).first()
-    return AlertRead.model_validate(row._mapping) if row is not None else None
+    return AlertRead.from_row(row._mapping) if row is not None else None
 
 
 async def raise_alert(
@@ -158,12 +158,12 @@ async def raise_alert(
         if existing is None:
             raise
         return existing, False
-    return AlertRead.model_validate(values), True
+    return AlertRead.from_row(values), True
 
 
 async def get_alert(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> AlertRead:
     async with uow.read():
-        return AlertRead.model_validate((await _fetch(uow, principal, alert_id))._mapping)
+        return AlertRead.from_row((await _fetch(uow, principal, alert_id))._mapping)
 
 
 def _filtered(principal: Principal, filters: AlertFilters) -> Select[Any]:
@@ -204,7 +204,7 @@ async def list_alerts(
     query = query.order_by(Alert.id.desc()).limit(limit + 1)
     async with uow.read():
         rows = (await uow.connection.execute(query)).all()
-    items = [AlertRead.model_validate(row._mapping) for row in rows[:limit]]
+    items = [AlertRead.from_row(row._mapping) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
     return Page[AlertRead](items=items, next_cursor=next_cursor)
 
@@ -284,7 +284,7 @@ async def transition(
                     )
                 )
                 await uow.commit()
-                return AlertRead.model_validate(dict(row._mapping) | changes)
+                return AlertRead.from_row(dict(row._mapping) | changes)
         if expected_version is not None:
             raise PreconditionFailed("The alert changed while this request ran; reload it and retry.")
     raise Conflict(
