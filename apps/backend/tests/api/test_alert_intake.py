@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from sos.alerts.models import Alert, AlertLocation
 from sos.core.container import Container
+from sos.core.db import utcnow
 from sos.core.events import OutboxEvent
 from sos.timeline.models import TimelineEntry
 from tests.factories import Tenant, raise_sos, sos_body
@@ -116,6 +118,29 @@ async def test_repeated_idempotency_key_returns_the_first_alert(client: AsyncCli
     assert second.json() == first.json()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.headers["Location"] == first.headers["Location"]
+
+
+async def test_a_key_reused_after_its_alert_closed_raises_a_new_alert(client: AsyncClient, tenant: Tenant) -> None:
+    headers = tenant.reporter.headers | {"Idempotency-Key": "panic-button-0003"}
+    first = (await client.post("/api/v1/alerts", json=sos_body(), headers=headers)).json()
+    await client.post(f"/api/v1/alerts/{first['id']}/cancel", headers=tenant.reporter.headers)
+    again = await client.post("/api/v1/alerts", json=sos_body(note="a new emergency"), headers=headers)
+    assert again.status_code == 201
+    assert again.json()["id"] != first["id"]
+    replay = await client.post("/api/v1/alerts", json=sos_body(), headers=headers)
+    assert replay.json()["id"] == again.json()["id"]
+
+
+async def test_a_key_reused_a_day_later_raises_a_new_alert(
+    client: AsyncClient, tenant: Tenant, container: Container
+) -> None:
+    headers = tenant.reporter.headers | {"Idempotency-Key": "panic-button-0004"}
+    first = (await client.post("/api/v1/alerts", json=sos_body(), headers=headers)).json()
+    async with container.engine.begin() as connection:
+        await connection.execute(update(Alert).values(created_at=utcnow() - timedelta(hours=25)))
+    again = await client.post("/api/v1/alerts", json=sos_body(), headers=headers)
+    assert again.status_code == 201
+    assert again.json()["id"] != first["id"]
 
 
 async def test_five_presses_with_one_key_make_one_alert(

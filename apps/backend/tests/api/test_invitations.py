@@ -122,16 +122,43 @@ async def test_bad_acceptances_name_the_field(
     assert response.json()["errors"][0]["pointer"] == pointer
 
 
-async def test_an_existing_account_keeps_its_password(
+async def test_an_existing_account_joins_only_with_its_own_password(
     client: AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     original = await invite(client, other_tenant, password="the original password")
     invited = await invite(client, tenant, email=original["email"], full_name="Someone Else")
-    await client.post(ACCEPT, json={"token": invited["invitation_token"], "password": PASSWORD, "full_name": "X"})
-    assert (await login(client, original["email"], PASSWORD, tenant.slug)).status_code == 400
+    refused = await client.post(ACCEPT, json={"token": invited["invitation_token"], "password": PASSWORD})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_grant"
+    accepted = await client.post(
+        ACCEPT, json={"token": invited["invitation_token"], "password": "the original password", "full_name": "X"}
+    )
+    assert accepted.status_code == 200
     assert (await login(client, original["email"], "the original password", tenant.slug)).status_code == 200
     member = await client.get(f"/api/v1/users/{original['id']}", headers=other_tenant.admin.headers)
     assert member.json()["full_name"] == "Invited Person"
+
+
+async def test_a_later_invitation_cannot_set_the_password_of_an_account_invited_elsewhere(
+    client: AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    first = await invite(client, other_tenant)
+    second = await invite(client, tenant, email=first["email"])
+    takeover = await client.post(ACCEPT, json={"token": second["invitation_token"], "password": "attacker chosen pw"})
+    assert takeover.status_code == 409
+    assert takeover.json()["code"] == "earlier_invitation_pending"
+    assert (await login(client, first["email"], "attacker chosen pw", tenant.slug)).status_code == 400
+
+
+async def test_after_the_first_invitation_the_later_one_is_accepted_with_the_same_password(
+    client: AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    first = await invite(client, other_tenant)
+    second = await invite(client, tenant, email=first["email"])
+    await client.post(ACCEPT, json={"token": first["invitation_token"], "password": PASSWORD})
+    response = await client.post(ACCEPT, json={"token": second["invitation_token"], "password": PASSWORD})
+    assert response.status_code == 200
+    assert (await login(client, first["email"], PASSWORD, tenant.slug)).status_code == 200
 
 
 async def test_accepting_records_an_event_by_the_invitee(

@@ -222,17 +222,25 @@ async def test_same_email_twice_in_one_organization_conflicts(client: AsyncClien
     assert response.json()["code"] == "already_exists"
 
 
-async def test_existing_account_joins_another_organization_keeping_its_password(
+async def test_existing_account_is_only_invited_whatever_password_the_admin_sends(
     client: AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     outsider = await create(client, other_tenant, password=PASSWORD)
     created = await create(client, tenant, email=outsider["email"], password=NEW_PASSWORD, role="coordinator")
     assert created["id"] == outsider["id"]
-    assert created["status"] == "active"
+    assert created["status"] == "invited"
     assert (await login(client, outsider["email"], NEW_PASSWORD, tenant.slug)).status_code == 400
-    response = await login(client, outsider["email"], PASSWORD, tenant.slug)
-    assert response.status_code == 200
-    assert response.json()["role"] == "coordinator"
+    assert (await login(client, outsider["email"], PASSWORD, tenant.slug)).status_code == 400
+
+
+async def test_inviting_organization_sees_no_account_details_before_the_person_joins(
+    client: AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    outsider = await create(client, other_tenant, password=PASSWORD, phone="+49 30 555 0100")
+    await login(client, outsider["email"], PASSWORD)
+    created = await create(client, tenant, email=outsider["email"])
+    assert created["phone"] is None
+    assert created["last_login_at"] is None
 
 
 async def test_existing_account_without_password_is_invited_not_activated(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -88,16 +88,29 @@ async def _by_idempotency_key(uow: UnitOfWork, principal: Principal, key: str) -
     return AlertRead.from_row(row._mapping) if row is not None else None
 
 
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def _replayable(alert: AlertRead, now: datetime) -> bool:
+    return alert.status in OPEN_STATUSES and now - alert.created_at < IDEMPOTENCY_WINDOW
+
+
 async def raise_alert(
     uow: UnitOfWork, principal: Principal, data: AlertCreate, idempotency_key: str | None
 ) -> tuple[AlertRead, bool]:
-    """Creates the SOS; returns ``(alert, created)``. A repeated idempotency key returns the first alert."""
+    """Creates the SOS; returns ``(alert, created)``.
+
+    A repeated idempotency key returns the alert it created while that alert is open and recent. A key that comes
+    back after its alert was closed, or days later, is a new emergency: the old alert gives the key up.
+    """
+    now = utcnow()
+    retired_alert_id = None
     if idempotency_key is not None:
         async with uow.read():
             existing = await _by_idempotency_key(uow, principal, idempotency_key)
-        if existing is not None:
+        if existing is not None and _replayable(existing, now):
             return existing, False
-    now = utcnow()
+        retired_alert_id = existing.id if existing is not None else None
     located_at = _fix_time(data.location, now)
     alert_id = new_id()
     values: dict[str, Any] = {
@@ -121,6 +134,12 @@ async def raise_alert(
     } | dict.fromkeys((*_LIFECYCLE_STAMPS, "cancelled_at", "cancelled_by_id", "reopened_at"), None)
     try:
         async with uow:
+            if retired_alert_id is not None:
+                await uow.connection.execute(
+                    update(_ALERTS)
+                    .where(Alert.id == retired_alert_id, Alert.idempotency_key == idempotency_key)
+                    .values(idempotency_key=None)
+                )
             await uow.connection.execute(insert(_ALERTS).values(values))
             await uow.connection.execute(
                 insert(AlertLocation).values(

@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     TEAM_CYCLE = "team_cycle"
     TEAM_NOT_EMPTY = "team_not_empty"
     LAST_ADMIN = "last_admin"
+    EARLIER_INVITATION_PENDING = "earlier_invitation_pending"
     # platform
     SERVICE_UNAVAILABLE = "service_unavailable"
     INTERNAL_ERROR = "internal_error"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sos.auth.principal import Principal
@@ -24,7 +24,7 @@ from sos.core.errors import (
 from sos.core.events import DomainEvent
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
-from sos.core.security import hash_opaque_token, hash_password, new_opaque_token
+from sos.core.security import hash_opaque_token, hash_password, new_opaque_token, verify_password
 from sos.core.uow import UnitOfWork
 from sos.organizations.service import lock_organization
 from sos.responders.service import ensure_profile
@@ -52,13 +52,16 @@ def _members(organization_id: UUID) -> Select[*tuple[Any, ...]]:
             Membership.organization_id,
             User.email,
             User.full_name,
-            User.phone,
+            # Until a person joins, the inviting organization sees none of their account's details.
+            case((Membership.status == MembershipStatus.INVITED, None), else_=User.phone).label("phone"),
             User.password_hash,
             Membership.role,
             Membership.status,
             Membership.invitation_expires_at,
             Membership.deactivated_at,
-            User.last_login_at,
+            case((Membership.status == MembershipStatus.INVITED, None), else_=User.last_login_at).label(
+                "last_login_at"
+            ),
             Membership.created_at,
             Membership.updated_at,
             Membership.version,
@@ -132,8 +135,8 @@ def _already_member(email: str) -> Conflict:
 async def create_member(uow: UnitOfWork, principal: Principal, data: MemberCreate) -> MemberCreated:
     """Adds a person to the organization: active with a password, otherwise invited with a one-time token.
 
-    An email already known to the platform gets a membership of its existing account; that account's password and
-    name stay as they are, so no tenant can take over or rename another tenant's member this way.
+    An email already known to the platform gets an invited membership of its existing account, which its owner
+    accepts with their own password; no tenant can take over, rename or silently enrol another tenant's member.
     """
     try:
         return await _create_member(uow, principal, data)
@@ -151,7 +154,8 @@ async def _create_member(uow: UnitOfWork, principal: Principal, data: MemberCrea
         else:
             user_id, has_password = user.id, user.password_hash is not None
             await _refuse_duplicate(uow, principal.organization_id, user_id, data.email)
-        active = data.password is not None and has_password
+        # An account that already exists joins only when its owner accepts with their own password.
+        active = user is None and has_password
         token, invitation = (None, {}) if active else _invitation()
         await uow.connection.execute(
             insert(Membership).values(
@@ -361,6 +365,27 @@ def _invalid_invitation() -> BadRequest:
     )
 
 
+async def _refuse_if_invited_earlier_elsewhere(uow: UnitOfWork, row: Any) -> None:
+    """Only the organization that created a password-less account may have its invitation set the password."""
+    earlier = (
+        await uow.connection.execute(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                Membership.user_id == row.id,
+                Membership.organization_id != row.organization_id,
+                Membership.created_at < row.created_at,
+            )
+        )
+    ).scalar_one()
+    if earlier:
+        raise Conflict(
+            "This account was first invited by another organization: accept that invitation first, then this one "
+            "with the same password.",
+            code=ErrorCode.EARLIER_INVITATION_PENDING,
+        )
+
+
 async def accept_invitation(uow: UnitOfWork, data: InvitationAccept) -> InvitationAccepted:
     """Activates the membership; sets the password and name only of an account that has no password yet."""
     token_hash = hash_opaque_token(data.token)
@@ -386,10 +411,17 @@ async def accept_invitation(uow: UnitOfWork, data: InvitationAccept) -> Invitati
             raise _invalid_invitation()
         row = await _fetch(uow, found.organization_id, invitation.user_id)
         if row.password_hash is None:
+            await _refuse_if_invited_earlier_elsewhere(uow, row)
             account: dict[str, Any] = {"password_hash": hash_password(data.password)}
             if data.full_name is not None:
                 account["full_name"] = data.full_name
             await uow.connection.execute(update(User).where(User.id == row.id).values(account))
+        elif not verify_password(row.password_hash, data.password):
+            raise BadRequest(
+                "This account already has a password; accept the invitation with it.",
+                code=ErrorCode.INVALID_GRANT,
+                errors=[{"pointer": "#/password", "message": "not the account's password"}],
+            )
         await _update_membership(
             uow,
             row,
