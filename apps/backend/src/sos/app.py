@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         app.state.container = container or bootstrap(settings)
-        app.state.container.start()
+        await app.state.container.start()
         try:
             yield
         finally:

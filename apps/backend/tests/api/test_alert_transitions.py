@@ -474,3 +474,10 @@ async def test_every_transition_writes_one_outbox_row(
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.aggregate_id == UUID(alert["id"]))
         )
     assert count == 4
+
+
+async def test_a_responder_who_raised_an_sos_can_call_it_off(client: AsyncClient, tenant: Tenant) -> None:
+    alert = await raise_sos(client, tenant.responder)
+    response = await client.post(f"/api/v1/alerts/{alert['id']}/cancel", headers=tenant.responder.headers)
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"

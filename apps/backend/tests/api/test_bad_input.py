@@ -286,3 +286,46 @@ async def test_request_id_appears_in_the_problem_body(client: AsyncClient) -> No
     problem = assert_problem(response, 401, "not_authenticated")
     assert problem["request_id"] == "req-00000042"
     assert problem["instance"] == "/api/v1/alerts"
+
+
+@pytest.mark.parametrize("recorded_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "1900-01-01T00:00Z"])
+async def test_an_impossible_fix_time_is_refused_and_nothing_written(
+    client: AsyncClient, tenant: Tenant, container: Container, recorded_at: str
+) -> None:
+    response = await client.post(
+        "/api/v1/alerts", json=with_location(recorded_at=recorded_at), headers=tenant.reporter.headers
+    )
+    problem = assert_problem(response, 422, "validation_failed")
+    assert problem["errors"][0]["pointer"] == "#/location/recorded_at"
+    assert await written(container) == (0, 0)
+
+
+async def test_an_impossible_time_window_is_refused(client: AsyncClient, tenant: Tenant) -> None:
+    response = await client.get(
+        "/api/v1/alerts", params={"created_before": "9999-12-31T23:59:59-05:00"}, headers=tenant.coordinator.headers
+    )
+    assert_problem(response, 422, "validation_failed")
+
+
+async def test_a_nul_character_in_text_is_refused_on_its_field(
+    client: AsyncClient, tenant: Tenant, container: Container
+) -> None:
+    response = await client.post("/api/v1/alerts", json=sos_body(note="help\u0000"), headers=tenant.reporter.headers)
+    problem = assert_problem(response, 422, "validation_failed")
+    assert problem["errors"][0]["pointer"] == "#/note"
+    assert await written(container) == (0, 0)
+
+
+async def test_a_nul_character_in_a_login_is_refused(client: AsyncClient, tenant: Tenant) -> None:
+    form = {"grant_type": "password", "username": "x\u0000@example.com", "password": "whatever password"}
+    response = await client.post("/api/v1/auth/token", data=form)
+    assert_problem(response, 422, "validation_failed")
+
+
+async def test_an_absurdly_long_if_match_is_a_bad_request(client: AsyncClient, tenant: Tenant) -> None:
+    alert = await raise_sos(client, tenant.reporter)
+    response = await client.post(
+        f"/api/v1/alerts/{alert['id']}/acknowledge",
+        headers=tenant.coordinator.headers | {"If-Match": '"' + "9" * 5000 + '"'},
+    )
+    assert_problem(response, 400, "validation_failed")

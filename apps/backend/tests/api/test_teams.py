@@ -394,3 +394,20 @@ async def test_adding_the_same_member_twice_at_once_adds_them_once(client: Async
     )
     assert sorted(response.status_code for response in results) == [200, 201]
     assert len((await client.get(f"{URL}/{team['id']}/members", headers=tenant.admin.headers)).json()) == 1
+
+
+async def test_deleting_a_team_while_it_is_assigned_never_drops_the_assignment(
+    client: AsyncClient, tenant: Tenant
+) -> None:
+    for attempt in range(5):
+        team = await make_team(client, tenant, f"Racing {attempt}")
+        alert = await raise_sos(client, tenant.reporter)
+        assigned, deleted = await asyncio.gather(
+            client.post(
+                f"/api/v1/alerts/{alert['id']}/assignments",
+                json={"team_ids": [team["id"]]},
+                headers=tenant.admin.headers,
+            ),
+            client.delete(f"{URL}/{team['id']}", headers=tenant.admin.headers),
+        )
+        assert (assigned.status_code, deleted.status_code) in {(200, 409), (422, 204)}

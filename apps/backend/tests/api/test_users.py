@@ -10,6 +10,7 @@ import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy import select
 
+from sos.auth.membership_watch import MembershipWatch
 from sos.core.container import Container
 from sos.core.db import utcnow
 from sos.core.events import OutboxEvent
@@ -572,3 +573,15 @@ async def test_concurrent_updates_with_the_same_etag_let_one_win(client: AsyncCl
         client.patch(url, json={"full_name": "Right"}, headers=headers),
     )
     assert sorted(response.status_code for response in results) == [200, 412]
+
+
+async def test_a_newly_started_process_refuses_tokens_of_a_member_deactivated_before_it_started(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    await client.post(f"{URL}/{tenant.responder.user_id}/deactivate", headers=tenant.admin.headers)
+    watch = MembershipWatch(container.engine, token_ttl_seconds=300, poll_seconds=60)
+    await watch.start()
+    try:
+        assert not watch.is_current(user_id=tenant.responder.user_id, organization_id=tenant.organization_id, version=1)
+    finally:
+        await watch.stop()

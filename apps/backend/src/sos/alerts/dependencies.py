@@ -4,11 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Query
-from pydantic import AwareDatetime
 
 from sos.alerts.domain import AlertStatus, Severity
 from sos.alerts.schemas import AlertFilters
 from sos.core.errors import ErrorCode, Unprocessable
+from sos.core.schemas import Timestamp
 
 IdempotencyKey = Annotated[
     str | None,
@@ -49,8 +49,8 @@ async def alert_filters(
     severity: Annotated[list[Severity] | None, Query(description="Any of these severities")] = None,
     team_id: Annotated[UUID | None, Query(description="Alerts assigned to this team")] = None,
     incident_id: Annotated[UUID | None, Query()] = None,
-    created_after: Annotated[AwareDatetime | None, Query()] = None,
-    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    created_after: Annotated[Timestamp | None, Query()] = None,
+    created_before: Annotated[Timestamp | None, Query()] = None,
     bbox: Annotated[
         str | None, Query(description="min_lon,min_lat,max_lon,max_lat; a box may cross the antimeridian")
     ] = None,

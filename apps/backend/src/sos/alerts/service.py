@@ -261,8 +261,10 @@ async def transition(
     for _attempt in range(_TRANSITION_RETRIES):
         async with uow:
             row = await _fetch(uow, principal, alert_id)
-            _check_role(principal, action)
-            await _check_assigned(uow, principal, alert_id)
+            # Whoever raised an SOS may call it off as a false alarm, whatever their role.
+            if not (action is AlertAction.CANCEL and row.reporter_id == principal.user_id):
+                _check_role(principal, action)
+                await _check_assigned(uow, principal, alert_id)
             if expected_version is not None and row.version != expected_version:
                 raise PreconditionFailed(
                     f"The alert is at version {row.version}, not {expected_version}; reload it and retry.",
@@ -401,7 +403,10 @@ async def _require_references(uow: UnitOfWork, principal: Principal, data: Assig
         found = set(
             (
                 await uow.connection.execute(
-                    select(Team.id).where(Team.organization_id == principal.organization_id, Team.id.in_(data.team_ids))
+                    # A shared lock keeps a team from being deleted between this check and the assignment.
+                    select(Team.id)
+                    .where(Team.organization_id == principal.organization_id, Team.id.in_(data.team_ids))
+                    .with_for_update(read=True)
                 )
             ).scalars()
         )

@@ -47,15 +47,21 @@ class MembershipWatch:
 
     async def _run(self) -> None:
         while True:
+            await asyncio.sleep(self._poll_seconds)
             try:
                 await self.refresh()
             except Exception:
                 logger.exception("could not load membership changes; keeping the last known ones")
-            await asyncio.sleep(self._poll_seconds)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="membership-watch")
+    async def start(self) -> None:
+        """Loads the recent changes before the process serves, so a new replica does not start out trusting all."""
+        if self._task is not None:
+            return
+        try:
+            await self.refresh()
+        except Exception:
+            logger.exception("could not load membership changes at start; polling continues")
+        self._task = asyncio.create_task(self._run(), name="membership-watch")
 
     async def stop(self) -> None:
         task, self._task = self._task, None

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sos.core.schemas import StrictInput
+from sos.core.schemas import StrictInput, refuse_nul
 from sos.users.domain import Role
 
 GRANT_TYPES = ("password", "refresh_token")
@@ -33,6 +33,11 @@ class TokenRequest(BaseModel):
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
         return value.strip() if value is not None else None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
 
 class TokenResponse(BaseModel):

@@ -26,9 +26,9 @@ class Container:
     relay: OutboxRelay
     memberships: MembershipWatch
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        await self.memberships.start()
         self.relay.start()
-        self.memberships.start()
 
     async def stop(self) -> None:
         await self.memberships.stop()

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Response
 
 from sos.core.errors import BadRequest, ErrorCode, PreconditionFailed
 
-_ETAG = re.compile(r'^\s*(W/)?"(\d+)"\s*$')
+_ETAG = re.compile(r'^\s*(W/)?"(\d{1,18})"\s*$')
 
 
 def etag(version: int) -> str:

@@ -13,6 +13,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from sos.core.errors import BadRequest, ErrorCode
+from sos.core.schemas import utc_in_range
 
 ItemT = TypeVar("ItemT")
 
@@ -53,7 +54,7 @@ def _decode_key(kind: type[UUID] | type[datetime], value: object) -> UUID | date
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("cursor times carry their offset")
-    return moment
+    return utc_in_range(moment)
 
 
 @dataclass(frozen=True, slots=True)

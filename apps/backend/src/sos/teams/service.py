@@ -30,10 +30,9 @@ def _not_found(team_id: UUID) -> NotFound:
     return NotFound(f"No team {team_id} in your organization.", resource="team", id=str(team_id))
 
 
-async def _fetch(uow: UnitOfWork, organization_id: UUID, team_id: UUID) -> Any:
-    row = (
-        await uow.connection.execute(select(Team).where(Team.organization_id == organization_id, Team.id == team_id))
-    ).first()
+async def _fetch(uow: UnitOfWork, organization_id: UUID, team_id: UUID, *, lock: bool = False) -> Any:
+    query = select(Team).where(Team.organization_id == organization_id, Team.id == team_id)
+    row = (await uow.connection.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise _not_found(team_id)
     return row
@@ -191,7 +190,8 @@ async def delete_team(uow: UnitOfWork, principal: Principal, team_id: UUID, *, e
     """Deletes a team without sub-teams; its memberships go with it."""
     async with uow:
         await lock_organization(uow, principal.organization_id)
-        row = await _fetch(uow, principal.organization_id, team_id)
+        # Locked before the checks: an assignment of this team in flight either commits first and is seen, or waits.
+        row = await _fetch(uow, principal.organization_id, team_id, lock=True)
         _check_version(row, expected_version)
         children = await uow.connection.execute(select(func.count()).select_from(Team).where(Team.parent_id == team_id))
         count = children.scalar_one()
