@@ -145,6 +145,58 @@ async def test_concurrent_relays_publish_each_event_once(container: Container, t
     assert sorted(delivered) == sorted(event.id for event in events)
 
 
+class PoisonAwarePublisher(RecordingPublisher):
+    """Fails any batch that holds an event whose payload is marked poison, like a consumer choking on it."""
+
+    async def publish(self, events: list[DomainEvent]) -> None:
+        if any(event.payload.get("poison") for event in events):
+            raise ValueError("cannot handle this event")
+        await super().publish(events)
+
+
+@pytest.mark.usefixtures("quiet_relay")
+async def test_a_poisoned_event_does_not_hold_back_the_rest_of_its_batch(container: Container, tenant: Tenant) -> None:
+    events = [_event(tenant.organization_id, number) for number in range(4)]
+    poisoned = DomainEvent(
+        type="test.happened",
+        aggregate_type="test",
+        aggregate_id=new_id(),
+        organization_id=tenant.organization_id,
+        payload={"poison": True},
+    )
+    async with UnitOfWork(container.engine) as uow:
+        uow.record(events[0], events[1], poisoned, events[2], events[3])
+        await uow.commit()
+    publisher = PoisonAwarePublisher()
+    assert await OutboxRelay(container.engine, publisher).drain() == 4
+    assert [event.id for event in publisher.published] == [event.id for event in events]
+    assert await _outbox_count(container, published=False) == 1
+
+
+@pytest.mark.usefixtures("quiet_relay")
+async def test_events_after_a_poisoned_one_of_the_same_aggregate_wait_for_it(
+    container: Container, tenant: Tenant
+) -> None:
+    aggregate_id = new_id()
+
+    def of_aggregate(payload: dict[str, object]) -> DomainEvent:
+        return DomainEvent(
+            type="test.happened",
+            aggregate_type="test",
+            aggregate_id=aggregate_id,
+            organization_id=tenant.organization_id,
+            payload=payload,
+        )
+
+    async with UnitOfWork(container.engine) as uow:
+        uow.record(of_aggregate({"poison": True}), of_aggregate({"number": 1}))
+        await uow.commit()
+    publisher = PoisonAwarePublisher()
+    assert await OutboxRelay(container.engine, publisher).drain() == 0
+    assert publisher.published == []
+    assert await _outbox_count(container, published=False) == 2
+
+
 class CountingConsumer(Consumer):
     name = "counting"
 

@@ -8,6 +8,7 @@ import logging
 import secrets
 from datetime import timedelta
 from typing import Protocol
+from uuid import UUID
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -97,12 +98,35 @@ class OutboxRelay:
             return 0
         try:
             await self._publisher.publish(events)
-        except Exception as exc:
-            logger.exception("publishing %d outbox events failed; they are retried after the lease", len(events))
-            await self._settle(events, repr(exc))
-            return 0
+        except Exception:
+            logger.warning("publishing a batch of %d events failed; publishing them one by one", len(events))
+            return await self._publish_one_by_one(events)
         await self._settle(events, None)
         return len(events)
+
+    async def _publish_one_by_one(self, events: list[DomainEvent]) -> int:
+        """Isolates failing events, so one bad event does not hold back the rest of its batch.
+
+        After an event fails, the later events of the same aggregate wait with it, keeping each aggregate in order.
+        """
+        blocked: set[UUID] = set()
+        published = 0
+        for event in events:
+            if event.aggregate_id in blocked:
+                await self._settle([event], "waiting for an earlier event of the same aggregate")
+                continue
+            try:
+                await self._publisher.publish([event])
+            except Exception as exc:
+                logger.exception(
+                    "publishing outbox event %s (%s) failed; retried after the lease", event.id, event.type
+                )
+                blocked.add(event.aggregate_id)
+                await self._settle([event], repr(exc))
+                continue
+            await self._settle([event], None)
+            published += 1
+        return published
 
     async def drain(self) -> int:
         """Publishes until nothing claimable is left."""
