@@ -11,10 +11,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from sos.app import create_app
 from sos.core import migrations
 from sos.core.config import Settings
 from sos.core.db import create_engine
 from sos.core.erd import render, replace_generated
+from sos.core.openapi import render_openapi
 from sos.demo.accounts import create_admin_account
 from sos.demo.seed import print_logins, seed
 from sos.models import metadata
@@ -83,6 +85,18 @@ def erd(
     """Regenerate the Mermaid ER diagram in docs/data-model.md from the models."""
     document.write_text(replace_generated(document.read_text(), render(metadata)))
     typer.echo(f"rewrote the ER diagram in {document}")
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the spec")] = Path(
+        "../../packages/contracts/openapi.json"
+    ),
+) -> None:
+    """Write the OpenAPI document that the contracts package and the generated clients are built from."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_openapi(create_app(Settings(environment="test"))))
+    typer.echo(f"wrote {output}")
 
 
 @app.command("seed-demo")
