@@ -1,27 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import delete, text
 
 from sos.app import create_app
-from sos.core.config import DatabaseKind, Settings
+from sos.core.config import DatabaseKind
 from sos.core.container import Container, bootstrap
 from sos.models import metadata
 from tests.databases import selected_backends, throwaway_database
 from tests.factories import Tenant, make_tenant
-
-TEST_KEY_PEM = (
-    Ed25519PrivateKey.generate()
-    .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    .decode()
-)
+from tests.settings import make_settings
 
 
 @pytest.fixture(scope="session", params=selected_backends())
@@ -34,17 +26,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     async with throwaway_database(backend, tmp_path_factory.mktemp(backend)) as url:
         yield url
-
-
-def make_settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
-        data_dir=data_dir,
-        jwt_private_key=TEST_KEY_PEM,
-        outbox_poll_seconds=1.0,
-        log_level="WARNING",
-    )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from httpx import AsyncClient
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from sos.core.container import Container
 from sos.core.db import utcnow
@@ -17,6 +17,9 @@ from sos.core.security import hash_password
 from sos.organizations.models import Organization
 from sos.responders.domain import Availability
 from sos.responders.models import ResponderProfile
+from sos.teams.domain import TeamRole
+from sos.teams.models import Team, TeamMember
+from sos.timeline.models import TimelineEntry
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership, User
 
@@ -144,3 +147,40 @@ async def raise_sos(client: AsyncClient, member: Member, **overrides: Any) -> di
     assert response.status_code == 201, response.text
     alert: dict[str, Any] = response.json()
     return alert
+
+
+async def timeline_of(container: Container, alert_id: str) -> list[Any]:
+    await container.relay.drain()
+    async with container.engine.connect() as connection:
+        rows = await connection.execute(
+            select(TimelineEntry.kind, TimelineEntry.data, TimelineEntry.actor_id)
+            .where(TimelineEntry.alert_id == UUID(alert_id))
+            .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
+        )
+        return list(rows.all())
+
+
+async def team_with(container: Container, tenant: Tenant, member: Member) -> UUID:
+    team_id = new_id()
+    now = utcnow()
+    async with container.engine.begin() as connection:
+        await connection.execute(
+            insert(Team).values(
+                id=team_id,
+                organization_id=tenant.organization_id,
+                name=f"team-{team_id.hex[:8]}",
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
+        await connection.execute(
+            insert(TeamMember).values(
+                team_id=team_id,
+                user_id=member.user_id,
+                organization_id=tenant.organization_id,
+                role=TeamRole.MEMBER,
+                added_at=now,
+            )
+        )
+    return team_id

@@ -10,8 +10,7 @@ from sqlalchemy import update
 from sos.core.container import Container
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership
-from tests.api.test_alert_transitions import team_with, timeline_of
-from tests.factories import Tenant, add_member, raise_sos
+from tests.factories import Tenant, add_member, raise_sos, team_with, timeline_of
 
 
 async def assign(client: AsyncClient, tenant: Tenant, alert_id: str, **body: Any) -> Any:

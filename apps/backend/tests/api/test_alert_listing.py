@@ -15,8 +15,7 @@ from sos.core.db import utcnow
 from sos.core.ids import new_id
 from sos.core.pagination import encode_cursor
 from sos.users.domain import Role
-from tests.api.test_alert_transitions import team_with
-from tests.factories import Member, Tenant, raise_sos
+from tests.factories import Member, Tenant, raise_sos, team_with
 
 
 async def listed(client: AsyncClient, member: Member, **params: Any) -> list[str]:

@@ -5,17 +5,13 @@ from uuid import UUID, uuid4
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from sos.core.container import Container
 from sos.core.db import utcnow
 from sos.core.events import OutboxEvent
-from sos.core.ids import new_id
-from sos.teams.domain import TeamRole
-from sos.teams.models import Team, TeamMember
-from sos.timeline.models import TimelineEntry
 from sos.users.domain import Role
-from tests.factories import Member, Tenant, add_member, raise_sos
+from tests.factories import Member, Tenant, add_member, raise_sos, team_with, timeline_of
 
 # How to bring a fresh alert into each status, through the API.
 PATHS: dict[str, list[str]] = {
@@ -83,17 +79,6 @@ async def events_of(container: Container, alert_id: str) -> list[Any]:
         return list(rows.all())
 
 
-async def timeline_of(container: Container, alert_id: str) -> list[Any]:
-    await container.relay.drain()
-    async with container.engine.connect() as connection:
-        rows = await connection.execute(
-            select(TimelineEntry.kind, TimelineEntry.data, TimelineEntry.actor_id)
-            .where(TimelineEntry.alert_id == UUID(alert_id))
-            .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
-        )
-        return list(rows.all())
-
-
 async def assign_directly(client: AsyncClient, tenant: Tenant, alert_id: str, responder: Member) -> None:
     response = await client.post(
         f"/api/v1/alerts/{alert_id}/assignments",
@@ -101,32 +86,6 @@ async def assign_directly(client: AsyncClient, tenant: Tenant, alert_id: str, re
         headers=tenant.coordinator.headers,
     )
     assert response.status_code == 200, response.text
-
-
-async def team_with(container: Container, tenant: Tenant, member: Member) -> UUID:
-    team_id = new_id()
-    now = utcnow()
-    async with container.engine.begin() as connection:
-        await connection.execute(
-            insert(Team).values(
-                id=team_id,
-                organization_id=tenant.organization_id,
-                name=f"team-{team_id.hex[:8]}",
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
-        )
-        await connection.execute(
-            insert(TeamMember).values(
-                team_id=team_id,
-                user_id=member.user_id,
-                organization_id=tenant.organization_id,
-                role=TeamRole.MEMBER,
-                added_at=now,
-            )
-        )
-    return team_id
 
 
 @pytest.mark.parametrize(("status", "action"), list(ALLOWED), ids=lambda v: str(v))

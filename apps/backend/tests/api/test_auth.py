@@ -20,7 +20,7 @@ from sos.core.security import ACCESS_TOKEN_TYPE, hash_opaque_token, hash_passwor
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership, User
 from tests.factories import PASSWORD, Member, Tenant
-from tests.unit.test_security import claims, forgeries, sign
+from tests.tokens import claims, forgeries, sign
 
 
 async def password_grant(client: AsyncClient, username: str, password: str = PASSWORD, **extra: str) -> Response:

@@ -8,7 +8,7 @@ from httpx import ASGITransport, AsyncClient
 
 from sos.app import create_app
 from sos.core.container import bootstrap
-from tests.conftest import make_settings
+from tests.settings import make_settings
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:9/nothing"
 
