@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,11 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sos.core.errors import ErrorCode, problem_response
 from sos.core.request_context import bind_request_id
 
+access_log = logging.getLogger("sos.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
 class RequestIdMiddleware:
-    """Takes a well-formed ``X-Request-ID`` from the caller or makes one, and echoes it on the response."""
+    """Takes a well-formed ``X-Request-ID`` from the caller or makes one, echoes it on the response, and logs
+    one access line per request (method, path, status, duration) under that id at INFO level."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,14 +33,24 @@ class RequestIdMiddleware:
         bind_request_id(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
 
+        started = time.perf_counter()
+        status = 500
+
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
 
 
 class _BodyTooLarge(StarletteHTTPException):
