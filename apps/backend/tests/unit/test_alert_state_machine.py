@@ -9,10 +9,10 @@ from sos.alerts.domain import (
     TRANSITIONS,
     AlertAction,
     AlertStatus,
-    TransitionNotAllowed,
     allowed_actions,
     next_status,
 )
+from sos.core.state_machine import TransitionNotAllowed
 from sos.users.domain import Role
 
 S, A = AlertStatus, AlertAction

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sos.core.state_machine import TransitionNotAllowed
 from sos.users.domain import Role
 
 
@@ -128,17 +129,10 @@ TRANSITIONS: dict[AlertAction, Transition] = {
 }
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, action: AlertAction, status: AlertStatus) -> None:
-        super().__init__(f"cannot {action.value} an alert that is {status.value}")
-        self.action = action
-        self.status = status
-
-
 def next_status(status: AlertStatus, action: AlertAction) -> AlertStatus:
     transition = TRANSITIONS[action]
     if status not in transition.sources:
-        raise TransitionNotAllowed(action, status)
+        raise TransitionNotAllowed("an alert", action, status, allowed_actions(status))
     return transition.target
 
 

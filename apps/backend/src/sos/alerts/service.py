@@ -15,8 +15,6 @@ from sos.alerts.domain import (
     TRANSITIONS,
     AlertAction,
     AlertStatus,
-    TransitionNotAllowed,
-    allowed_actions,
 )
 from sos.alerts.domain import next_status as apply_action
 from sos.alerts.events import alert_event
@@ -37,6 +35,7 @@ from sos.core.errors import (
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.schemas import LocationIn, LocationRead
+from sos.core.state_machine import TransitionNotAllowed
 from sos.core.uow import UnitOfWork
 from sos.teams.models import Team
 from sos.users.domain import MembershipStatus, Role
@@ -274,12 +273,7 @@ async def transition(
             try:
                 target = apply_action(current, action)
             except TransitionNotAllowed as exc:
-                raise InvalidTransition(
-                    str(exc),
-                    current_status=current.value,
-                    action=action.value,
-                    allowed_actions=[a.value for a in allowed_actions(current)],
-                ) from exc
+                raise InvalidTransition.of(exc) from exc
             now = utcnow()
             changes: dict[str, Any] = {"status": target, "version": row.version + 1, "updated_at": now}
             if action is AlertAction.REOPEN:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sos.core.request_context import current_request_id
+from sos.core.state_machine import TransitionNotAllowed
 
 logger = logging.getLogger("sos.errors")
 
@@ -109,6 +110,15 @@ class Conflict(ProblemError):
 
 class InvalidTransition(Conflict):
     code, title = ErrorCode.INVALID_TRANSITION, "Transition not allowed"
+
+    @classmethod
+    def of(cls, refused: TransitionNotAllowed) -> InvalidTransition:
+        return cls(
+            str(refused),
+            current_status=refused.status.value,
+            action=refused.action.value,
+            allowed_actions=[action.value for action in refused.allowed],
+        )
 
 
 class PreconditionFailed(ProblemError):

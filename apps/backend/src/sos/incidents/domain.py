@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from sos.alerts.domain import Severity
+from sos.core.state_machine import TransitionNotAllowed
 
 
 class IncidentStatus(StrEnum):
@@ -29,17 +30,10 @@ DEFAULT_SEVERITY = Severity.HIGH
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, action: IncidentAction, status: IncidentStatus) -> None:
-        super().__init__(f"cannot {action.value} an incident that is {status.value}")
-        self.action = action
-        self.status = status
-
-
 def next_status(status: IncidentStatus, action: IncidentAction) -> IncidentStatus:
     source, target = TRANSITIONS[action]
     if status is not source:
-        raise TransitionNotAllowed(action, status)
+        raise TransitionNotAllowed("an incident", action, status, allowed_actions(status))
     return target
 
 

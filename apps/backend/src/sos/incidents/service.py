@@ -30,12 +30,12 @@ from sos.core.errors import (
 )
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
+from sos.core.state_machine import TransitionNotAllowed
 from sos.core.uow import UnitOfWork
 from sos.incidents.domain import (
     PAST_TENSE,
     IncidentAction,
     IncidentStatus,
-    TransitionNotAllowed,
     allowed_actions,
     highest_severity,
     next_status,
@@ -375,12 +375,7 @@ async def transition(
             try:
                 target = next_status(current, action)
             except TransitionNotAllowed as exc:
-                raise InvalidTransition(
-                    str(exc),
-                    current_status=current.value,
-                    action=action.value,
-                    allowed_actions=[a.value for a in allowed_actions(current)],
-                ) from exc
+                raise InvalidTransition.of(exc) from exc
             now = utcnow()
             changes: dict[str, Any] = {
                 "status": target,
