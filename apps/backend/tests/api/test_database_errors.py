@@ -48,3 +48,10 @@ async def test_other_database_errors_are_internal_errors_without_details(contain
     assert status == 500
     assert body["code"] == "internal_error"
     assert "secret" not in str(body)
+
+
+async def test_a_lost_mariadb_connection_is_a_503(container: Container) -> None:
+    lost = OperationalError("SELECT 1", {}, Exception(2013, "Lost connection to MySQL server during query"))
+    status, _, headers = await _get(_failing_app(container, lost))
+    assert status == 503
+    assert headers["retry-after"] == "2"

@@ -7,7 +7,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 
 from sos.app import create_app
-from sos.core.container import bootstrap
+from sos.core.container import Container, bootstrap
+from tests.factories import Tenant, sos_body
 from tests.settings import make_settings
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:9/nothing"
@@ -52,3 +53,14 @@ async def test_livez_needs_no_database(client_without_database: AsyncClient) -> 
 async def test_health_endpoints_echo_the_request_id(client: AsyncClient) -> None:
     response = await client.get("/readyz", headers={"X-Request-ID": "probe-00000002"})
     assert response.headers["X-Request-ID"] == "probe-00000002"
+
+
+async def test_raising_an_sos_while_the_database_is_down_is_a_retryable_503(
+    client_without_database: AsyncClient, tenant: Tenant, container: Container
+) -> None:
+    response = await client_without_database.post(
+        "/api/v1/alerts", json=sos_body(), headers=tenant.reporter.headers | {"Idempotency-Key": "offline-00001"}
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "2"

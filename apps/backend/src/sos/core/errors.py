@@ -186,6 +186,25 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+_MYSQL_CONNECTION_ERRORS = frozenset({2002, 2003, 2006, 2013})
+
+
+def _lost_connection(orig: BaseException | None) -> bool:
+    code = orig.args[0] if orig is not None and orig.args else None
+    return isinstance(orig, OSError) or code in _MYSQL_CONNECTION_ERRORS
+
+
+def _database_unavailable(request: Request) -> JSONResponse:
+    return problem_response(
+        503,
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "Service unavailable",
+        "The database cannot be reached right now; retry shortly with the same Idempotency-Key.",
+        instance=request.url.path,
+        headers={"Retry-After": "2"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -251,8 +270,16 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    @app.exception_handler(OSError)
+    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
+        logger.error("a dependency is unreachable on %s: %s", request.url.path, exc)
+        return _database_unavailable(request)
+
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated or _lost_connection(exc.orig):
+            logger.error("the database connection failed on %s", request.url.path)
+            return _database_unavailable(request)
         if "deadlock" not in str(exc.orig).lower():
             return await _unexpected(request, exc)
         logger.warning("deadlock on %s; the transaction was rolled back", request.url.path)
