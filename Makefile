@@ -7,7 +7,7 @@ UV_RUN := cd $(BACKEND) && $(UV) run --frozen
 comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
-.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system bench setup migrate clean
+.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts bench setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -17,7 +17,7 @@ run: setup
 	$(UV_RUN) sos seed-demo
 	$(UV_RUN) sos serve
 
-test: lint typecheck test-backend test-design-system
+test: lint typecheck test-backend test-design-system test-contracts
 
 lint: setup
 	$(UV_RUN) ruff check src tests bench
@@ -46,6 +46,11 @@ test-design-system:
 	bash scripts/ensure-node.sh
 	cd packages/design-system && npm ci --no-audit --no-fund --loglevel=error && npm test
 
+# The typed TypeScript client must match packages/contracts/openapi.json, which must match the backend.
+test-contracts:
+	bash scripts/ensure-node.sh
+	cd packages/contracts && npm ci --no-audit --no-fund --loglevel=error && npm test
+
 bench: setup
 	bash $(BACKEND)/bench/run.sh
 
@@ -53,4 +58,4 @@ migrate: setup
 	$(UV_RUN) sos migrate
 
 clean:
-	rm -rf $(BACKEND)/var $(BACKEND)/.venv packages/design-system/node_modules packages/design-system/dist
+	rm -rf $(BACKEND)/var $(BACKEND)/.venv packages/design-system/node_modules packages/design-system/dist packages/contracts/node_modules
