@@ -78,6 +78,14 @@ async def _fetch(uow: UnitOfWork, organization_id: UUID, user_id: UUID) -> Any:
     return row
 
 
+async def _fetch_for_change(uow: UnitOfWork, principal: Principal, user_id: UUID, expected_version: int | None) -> Any:
+    """The member, read under the organization lock that serialises admin changes, at the version the caller saw."""
+    await lock_organization(uow, principal.organization_id)
+    row = await _fetch(uow, principal.organization_id, user_id)
+    _check_version(row, expected_version)
+    return row
+
+
 def _read(row: Any, **changes: Any) -> MemberRead:
     return MemberRead.model_validate(dict(row._mapping) | changes)
 
@@ -259,9 +267,7 @@ async def update_member(
     uow: UnitOfWork, principal: Principal, user_id: UUID, data: MemberUpdate, *, expected_version: int | None
 ) -> MemberRead:
     async with uow:
-        await lock_organization(uow, principal.organization_id)
-        row = await _fetch(uow, principal.organization_id, user_id)
-        _check_version(row, expected_version)
+        row = await _fetch_for_change(uow, principal, user_id, expected_version)
         wanted = data.model_dump(exclude_unset=True)
         profile = {name: wanted[name] for name in ("full_name", "phone") if name in wanted}
         profile = {name: value for name, value in profile.items() if value != getattr(row, name)}
@@ -298,9 +304,7 @@ async def deactivate_member(
 ) -> MemberRead:
     """Ends the membership's access: its sessions in this organization are revoked."""
     async with uow:
-        await lock_organization(uow, principal.organization_id)
-        row = await _fetch(uow, principal.organization_id, user_id)
-        _check_version(row, expected_version)
+        row = await _fetch_for_change(uow, principal, user_id, expected_version)
         status = MembershipStatus(row.status)
         if status is MembershipStatus.DEACTIVATED:
             raise InvalidTransition("The member is already deactivated.", current_status=status.value)
@@ -327,9 +331,7 @@ async def reactivate_member(
 ) -> MemberRead:
     """Restores a deactivated member: active again, or invited when the account never got a password."""
     async with uow:
-        await lock_organization(uow, principal.organization_id)
-        row = await _fetch(uow, principal.organization_id, user_id)
-        _check_version(row, expected_version)
+        row = await _fetch_for_change(uow, principal, user_id, expected_version)
         status = MembershipStatus(row.status)
         if status is not MembershipStatus.DEACTIVATED:
             raise InvalidTransition("Only a deactivated member can be reactivated.", current_status=status.value)
@@ -345,9 +347,7 @@ async def renew_invitation(
 ) -> MemberCreated:
     """Issues a fresh invitation token for an invited member; the previous token stops working."""
     async with uow:
-        await lock_organization(uow, principal.organization_id)
-        row = await _fetch(uow, principal.organization_id, user_id)
-        _check_version(row, expected_version)
+        row = await _fetch_for_change(uow, principal, user_id, expected_version)
         status = MembershipStatus(row.status)
         if status is not MembershipStatus.INVITED:
             raise InvalidTransition("Only an invited member gets an invitation.", current_status=status.value)
