@@ -16,6 +16,8 @@ from sos.cli import app
 from sos.core.config import Settings
 from sos.core.db import create_engine
 from sos.demo.seed import DEMO_PASSWORD, LOGINS
+from sos.incidents.models import Incident
+from sos.messages.models import Message
 from sos.timeline.models import TimelineEntry
 
 runner = CliRunner()
@@ -29,7 +31,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _count(model: type[Alert] | type[TimelineEntry]) -> int:
+def _count(model: type[Alert] | type[Incident] | type[Message] | type[TimelineEntry]) -> int:
     async def count() -> int:
         engine = create_engine(Settings())
         try:
@@ -66,6 +68,8 @@ def test_seed_demo_fills_an_empty_database_and_prints_every_login(data_dir: Path
     assert DEMO_PASSWORD in result.output
     assert all(person.email in result.output for person in LOGINS)
     assert _count(Alert) == 7
+    assert _count(Incident) == 1
+    assert _count(Message) == 3
     assert _count(TimelineEntry) > 7
 
 

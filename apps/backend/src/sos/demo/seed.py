@@ -21,6 +21,9 @@ from sos.core.db import utcnow
 from sos.core.ids import new_id
 from sos.core.schemas import LocationIn
 from sos.core.security import hash_password
+from sos.incidents import service as incidents
+from sos.incidents.schemas import IncidentCreate
+from sos.messages import service as messages
 from sos.organizations.models import Organization
 from sos.responders.domain import Availability
 from sos.responders.models import ResponderProfile
@@ -217,12 +220,10 @@ async def _teams(container: Container, organization_id: UUID, people: dict[str, 
     return ids
 
 
-async def _alerts(container: Container, organization_id: UUID, people: dict[str, UUID], teams: dict[str, UUID]) -> None:
-    def principal(email: str, role: Role) -> Principal:
-        return Principal(user_id=people[email], organization_id=organization_id, role=role)
-
-    reporter = principal("reporter@demo.sos.test", Role.REPORTER)
-    coordinator = principal("coordinator@demo.sos.test", Role.COORDINATOR)
+async def _alerts(
+    container: Container, reporter: Principal, coordinator: Principal, teams: dict[str, UUID]
+) -> list[UUID]:
+    raised = []
     for demo in ALERTS:
         created, _ = await alerts.raise_alert(
             container.uow_factory(),
@@ -248,6 +249,32 @@ async def _alerts(container: Container, organization_id: UUID, people: dict[str,
             await alerts.transition(
                 container.uow_factory(), actor, created.id, action, note=None, expected_version=None
             )
+        raised.append(created.id)
+    return raised
+
+
+async def _conversation(
+    container: Container, reporter: Principal, coordinator: Principal, alert_ids: list[UUID]
+) -> None:
+    """One incident over the two river-side alerts, and messages, so those screens do not start empty either."""
+    incident = await incidents.open_incident(
+        container.uow_factory(),
+        coordinator,
+        IncidentCreate(
+            title="Friedrichshain riverside",
+            summary="Two calls near the Oberbaum Bridge; one commander for both.",
+            commander_id=coordinator.user_id,
+            alert_ids=[alert_ids[3], alert_ids[4]],
+        ),
+    )
+    await messages.post_on_incident(
+        container.uow_factory(), coordinator, incident.id, "Water rescue on scene; medics are on their way."
+    )
+    for author, body in (
+        (coordinator, "An ambulance is four minutes out. Is he breathing?"),
+        (reporter, "Yes, but he does not answer. I put him on his side."),
+    ):
+        await messages.post_on_alert(container.uow_factory(), author, alert_ids[0], body)
 
 
 async def seed(settings: Settings, *, force: bool = False) -> bool:
@@ -276,7 +303,14 @@ async def seed(settings: Settings, *, force: bool = False) -> bool:
             )
         people = await _people(container, organization_id)
         teams = await _teams(container, organization_id, people)
-        await _alerts(container, organization_id, people, teams)
+        reporter = Principal(
+            user_id=people["reporter@demo.sos.test"], organization_id=organization_id, role=Role.REPORTER
+        )
+        coordinator = Principal(
+            user_id=people["coordinator@demo.sos.test"], organization_id=organization_id, role=Role.COORDINATOR
+        )
+        alert_ids = await _alerts(container, reporter, coordinator, teams)
+        await _conversation(container, reporter, coordinator, alert_ids)
         await container.relay.drain()
         return True
     finally:
