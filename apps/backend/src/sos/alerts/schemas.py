@@ -48,11 +48,6 @@ class AlertRead(ReadModel):
     version: int
     allowed_actions: list[AlertAction] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _actions(self) -> AlertRead:
-        self.allowed_actions = allowed_actions(self.status)
-        return self
-
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> AlertRead:
         """Builds the read model from a database row without re-validating it: rows are typed by their columns."""
