@@ -16,6 +16,7 @@ from sos.core.container import Container, bootstrap
 from sos.core.errors import install_error_handlers
 from sos.core.logging import configure_logging
 from sos.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from sos.core.web_console import mount_web_console
 from sos.health.router import router as health_router
 from sos.incidents.router import router as incidents_router
 from sos.messages.router import router as messages_router
@@ -79,9 +80,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+    if not mount_web_console(app, settings):
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/api/docs")
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

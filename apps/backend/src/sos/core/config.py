@@ -6,6 +6,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,11 +51,31 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
 
+    web_dir: Path | None = Field(
+        default=None, description="The built web console (a static export); defaults to apps/frontend/out in a checkout"
+    )
+    map_tile_url: str = Field(
+        default="",
+        max_length=500,
+        description="Raster tile URL template for the console's maps, such as https://tile.example/{z}/{x}/{y}.png; "
+        "empty draws positions on a plain background",
+    )
+    map_tile_attribution: str = Field(default="", max_length=300)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and make_url(value).get_backend_name() not in {"sqlite", "postgresql", "mysql", "mariadb"}:
             raise ValueError("SOS_DATABASE_URL must point at sqlite, postgresql or mysql/mariadb")
+        return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if value and (
+            urlsplit(value).scheme not in {"http", "https"} or not all(part in value for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("SOS_MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}")
         return value
 
     @model_validator(mode="after")
@@ -78,6 +99,12 @@ class Settings(BaseSettings):
     def database_kind(self) -> DatabaseKind:
         backend = self.database.get_backend_name()
         return DatabaseKind.MYSQL if backend == "mariadb" else DatabaseKind(backend)
+
+    @property
+    def web_console_dir(self) -> Path | None:
+        """Where the built console is, or None when it has not been built."""
+        candidate = self.web_dir or Path(__file__).resolve().parents[4] / "frontend" / "out"
+        return candidate if (candidate / "index.html").is_file() else None
 
     @property
     def jwt_key_path(self) -> Path:
