@@ -7,17 +7,28 @@ UV_RUN := cd $(BACKEND) && $(UV) run --frozen
 comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
-.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts bench setup migrate clean
+.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts \
+	test-frontend test-e2e web web-deps chromium bench setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
 
-run: setup
+# The web console is a static export the API process serves at /; it is rebuilt when its sources changed.
+web:
+	bash scripts/build-web.sh
+
+web-deps:
+	bash scripts/install-web-deps.sh
+
+chromium:
+	bash apps/frontend/scripts/install-chromium.sh
+
+run: setup web
 	$(UV_RUN) sos migrate
 	$(UV_RUN) sos seed-demo
 	$(UV_RUN) sos serve
 
-test: lint typecheck test-backend test-design-system test-contracts
+test: lint typecheck test-backend test-design-system test-contracts test-frontend test-e2e
 
 lint: setup
 	$(UV_RUN) ruff check src tests bench
@@ -51,6 +62,15 @@ test-contracts:
 	bash scripts/ensure-node.sh
 	cd packages/contracts && npm ci --no-audit --no-fund --loglevel=error && npm test
 
+# Lint, type check and Vitest of the web console.
+test-frontend: web-deps
+	cd apps/frontend && npm run --silent lint && npm run --silent typecheck && npm run --silent test:unit
+
+# Every role's journey, offline behaviour and an axe scan of each page, in Debian's Chromium against the real backend
+# (embedded default) serving the built console. Screenshots land in apps/frontend/test-results/.
+test-e2e: setup web chromium
+	cd apps/frontend && npx playwright test
+
 bench: setup
 	bash $(BACKEND)/bench/run.sh
 
@@ -58,4 +78,5 @@ migrate: setup
 	$(UV_RUN) sos migrate
 
 clean:
-	rm -rf $(BACKEND)/var $(BACKEND)/.venv packages/design-system/node_modules packages/design-system/dist packages/contracts/node_modules
+	rm -rf $(BACKEND)/var $(BACKEND)/.venv packages/design-system/node_modules packages/design-system/dist packages/contracts/node_modules \
+		apps/frontend/node_modules apps/frontend/.next apps/frontend/out apps/frontend/test-results

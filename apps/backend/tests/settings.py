@@ -24,4 +24,6 @@ def make_settings(database_url: str, data_dir: Path) -> Settings:
         jwt_private_key=TEST_KEY_PEM,
         outbox_poll_seconds=1.0,
         log_level="WARNING",
+        # Tests never pick up a console built in the checkout; tests/unit/test_web_console.py builds its own.
+        web_dir=data_dir / "no-web-console",
     )

@@ -36,7 +36,7 @@ async def test_raising_an_sos_returns_the_triggered_alert(client: AsyncClient, t
         "high",
         "app",
     )
-    assert body["allowed_actions"] == ["acknowledge", "cancel"]
+    assert body["allowed_actions"] == ["cancel"]
 
 
 async def test_raised_sos_has_location_and_etag_headers(client: AsyncClient, tenant: Tenant) -> None:

@@ -76,7 +76,7 @@ ALERT_CASES = [
     Case("GET", "/api/v1/alerts", EVERYONE, collection=True),
     Case("GET", "/api/v1/alerts/{alert_id}", EVERYONE, role_gate=False),
     Case("POST", "/api/v1/alerts/{alert_id}/acknowledge", FIELD, role_gate=False),
-    Case("POST", "/api/v1/alerts/{alert_id}/dispatch", STAFF, alert_steps=(AlertAction.ACKNOWLEDGE,), role_gate=False),
+    Case("POST", "/api/v1/alerts/{alert_id}/dispatch", FIELD, alert_steps=(AlertAction.ACKNOWLEDGE,), role_gate=False),
     Case(
         "POST",
         "/api/v1/alerts/{alert_id}/arrive",

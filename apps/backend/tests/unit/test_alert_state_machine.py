@@ -9,6 +9,7 @@ from sos.alerts.domain import (
     TRANSITIONS,
     AlertAction,
     AlertStatus,
+    actions_for,
     allowed_actions,
     next_status,
 )
@@ -77,9 +78,17 @@ def test_reporters_may_only_cancel() -> None:
     assert [action for action, spec in TRANSITIONS.items() if Role.REPORTER in spec.roles] == [A.CANCEL]
 
 
-def test_responders_may_not_dispatch_cancel_or_reopen() -> None:
+def test_responders_may_not_cancel_or_reopen() -> None:
     forbidden = {action for action, spec in TRANSITIONS.items() if Role.RESPONDER not in spec.roles}
-    assert forbidden == {A.DISPATCH, A.CANCEL, A.REOPEN}
+    assert forbidden == {A.CANCEL, A.REOPEN}
+
+
+def test_an_unassigned_responder_is_offered_nothing() -> None:
+    assert actions_for(S.ACKNOWLEDGED, Role.RESPONDER, own=False, assigned=False) == []
+
+
+def test_whoever_raised_an_open_alert_may_cancel_it() -> None:
+    assert all(A.CANCEL in actions_for(status, Role.RESPONDER, own=True, assigned=False) for status in OPEN_STATUSES)
 
 
 def test_staff_may_take_every_action() -> None:

@@ -41,6 +41,8 @@ export type AlertRead = {
     acknowledged_by_id: string | null;
     /**
      * Allowed Actions
+     *
+     * The actions the caller may take now, given the status, their role and, for a responder, whether the alert is assigned to them
      */
     allowed_actions?: Array<AlertAction>;
     /**

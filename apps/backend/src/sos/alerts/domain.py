@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from sos.core.state_machine import TransitionNotAllowed
 from sos.users.domain import Role
@@ -92,7 +93,7 @@ TRANSITIONS: dict[AlertAction, Transition] = {
         AlertStatus.DISPATCHED,
         "dispatched_at",
         "dispatched_by_id",
-        _ALL_STAFF,
+        _FIELD,
     ),
     AlertAction.ARRIVE: Transition(
         AlertAction.ARRIVE,
@@ -138,3 +139,15 @@ def next_status(status: AlertStatus, action: AlertAction) -> AlertStatus:
 
 def allowed_actions(status: AlertStatus) -> list[AlertAction]:
     return [action for action, transition in TRANSITIONS.items() if status in transition.sources]
+
+
+@cache
+def actions_for(status: AlertStatus, role: Role, *, own: bool, assigned: bool) -> list[AlertAction]:
+    """The actions this caller may take now: the status allows them, the role may take them, a responder is
+    assigned, and whoever raised the alert may always cancel it."""
+    return [
+        action
+        for action in allowed_actions(status)
+        if (action is AlertAction.CANCEL and own)
+        or (role in TRANSITIONS[action].roles and (role is not Role.RESPONDER or assigned))
+    ]

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from sos.alerts.domain import AlertAction, AlertStatus, Category, Severity, SourceChannel, allowed_actions
+from sos.alerts.domain import AlertAction, AlertStatus, Category, Severity, SourceChannel, actions_for
+from sos.auth.principal import Principal
 from sos.core.schemas import LocationIn, Note, ReadModel, StrictInput
 
 
@@ -46,17 +47,28 @@ class AlertRead(ReadModel):
     cancelled_by_id: UUID | None
     reopened_at: datetime | None
     version: int
-    allowed_actions: list[AlertAction] = Field(default_factory=list)
+    allowed_actions: list[AlertAction] = Field(
+        default_factory=list,
+        description="The actions the caller may take now, given the status, their role and, for a responder, "
+        "whether the alert is assigned to them",
+    )
 
     @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> AlertRead:
-        """Builds the read model from a database row without re-validating it: rows are typed by their columns."""
+    def from_row(cls, row: Mapping[Any, Any], principal: Principal) -> AlertRead:
+        """Builds the read model from a database row without re-validating it: rows are typed by their columns.
+        ``allowed_actions`` lists what this caller may do now; a responder's row carries ``assigned_to_me``."""
         fields = {name: row[name] for name in _ROW_FIELDS}
-        return cls.model_construct(**fields, allowed_actions=_ACTIONS_BY_STATUS[AlertStatus(fields["status"])])
+        actions = actions_for(
+            AlertStatus(fields["status"]),
+            principal.role,
+            own=fields["reporter_id"] == principal.user_id,
+            assigned=bool(row.get(ASSIGNED_TO_ME, False)),
+        )
+        return cls.model_construct(**fields, allowed_actions=actions)
 
 
+ASSIGNED_TO_ME = "assigned_to_me"
 _ROW_FIELDS = tuple(name for name in AlertRead.model_fields if name != "allowed_actions")
-_ACTIONS_BY_STATUS = {status: allowed_actions(status) for status in AlertStatus}
 
 
 class AssignmentCreate(StrictInput):

@@ -19,7 +19,7 @@ from sos.alerts.domain import (
 from sos.alerts.domain import next_status as apply_action
 from sos.alerts.events import alert_event
 from sos.alerts.models import Alert, AlertAssignment, AlertLocation
-from sos.alerts.schemas import AlertCreate, AlertFilters, AlertRead, AssignmentCreate, AssignmentRead
+from sos.alerts.schemas import ASSIGNED_TO_ME, AlertCreate, AlertFilters, AlertRead, AssignmentCreate, AssignmentRead
 from sos.alerts.visibility import assigned_to, visible_alerts
 from sos.auth.principal import Principal
 from sos.core.db import utcnow
@@ -65,9 +65,16 @@ def _not_found(alert_id: UUID) -> NotFound:
     return NotFound(f"No alert {alert_id} is visible to you.", resource="alert", id=str(alert_id))
 
 
+def _select_alerts(principal: Principal) -> Select[Any]:
+    """Alert rows; a responder's also say whether the alert is assigned to them, which decides what they may do."""
+    if principal.role is Role.RESPONDER:
+        return select(_ALERTS, assigned_to(principal).label(ASSIGNED_TO_ME))
+    return select(_ALERTS)
+
+
 async def _fetch(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, lock: bool = False) -> Any:
     """The visible alert; ``lock`` holds its row until commit, serialising writers of what hangs off it."""
-    query = select(_ALERTS).where(Alert.id == alert_id, visible_alerts(principal))
+    query = _select_alerts(principal).where(Alert.id == alert_id, visible_alerts(principal))
     row = (await uow.connection.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise _not_found(alert_id)
@@ -77,14 +84,14 @@ async def _fetch(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, lock:
 async def _by_idempotency_key(uow: UnitOfWork, principal: Principal, key: str) -> AlertRead | None:
     row = (
         await uow.connection.execute(
-            select(_ALERTS).where(
+            _select_alerts(principal).where(
                 Alert.organization_id == principal.organization_id,
                 Alert.reporter_id == principal.user_id,
                 Alert.idempotency_key == key,
             )
         )
     ).first()
-    return AlertRead.from_row(row._mapping) if row is not None else None
+    return AlertRead.from_row(row._mapping, principal) if row is not None else None
 
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -176,16 +183,16 @@ async def raise_alert(
         if existing is None:
             raise
         return existing, False
-    return AlertRead.from_row(values), True
+    return AlertRead.from_row(values, principal), True
 
 
 async def get_alert(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> AlertRead:
     async with uow.read():
-        return AlertRead.from_row((await _fetch(uow, principal, alert_id))._mapping)
+        return AlertRead.from_row((await _fetch(uow, principal, alert_id))._mapping, principal)
 
 
 def _filtered(principal: Principal, filters: AlertFilters) -> Select[Any]:
-    query = select(_ALERTS).where(visible_alerts(principal))
+    query = _select_alerts(principal).where(visible_alerts(principal))
     if filters.status:
         query = query.where(Alert.status.in_(filters.status))
     if filters.severity:
@@ -222,7 +229,7 @@ async def list_alerts(
     query = query.order_by(Alert.id.desc()).limit(limit + 1)
     async with uow.read():
         rows = (await uow.connection.execute(query)).all()
-    items = [AlertRead.from_row(row._mapping) for row in rows[:limit]]
+    items = [AlertRead.from_row(row._mapping, principal) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
     return Page[AlertRead](items=items, next_cursor=next_cursor)
 
@@ -299,7 +306,7 @@ async def transition(
                     )
                 )
                 await uow.commit()
-                return AlertRead.from_row(dict(row._mapping) | changes)
+                return AlertRead.from_row(dict(row._mapping) | changes, principal)
         if expected_version is not None:
             raise PreconditionFailed("The alert changed while this request ran; reload it and retry.")
     raise Conflict(
