@@ -15,7 +15,7 @@ export default function Home() {
     if (hydrated) router.replace(session ? homeFor(session.role) : "/login/");
   }, [hydrated, session, router]);
   return (
-    <main className="mx-auto max-w-md p-lg">
+    <main className="mx-auto max-w-[28rem] p-lg">
       <LoadingRows rows={2} label="Opening the console" />
     </main>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { LogIn, Siren } from "lucide-react";
+import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
@@ -55,7 +56,7 @@ export function LoginForm() {
   };
 
   return (
-    <Card className="w-full max-w-sm bg-background p-xl">
+    <Card className="w-full max-w-[24rem] bg-background p-xl">
       <div className="mb-lg flex items-center gap-sm">
         <Siren aria-hidden="true" className="size-6 text-danger" />
         <h1 className="text-xl font-semibold text-foreground">Sign in to SOS Console</h1>
@@ -105,6 +106,9 @@ export function LoginForm() {
         <Button type="submit" disabled={busy} size="lg">
           <LogIn aria-hidden="true" /> {busy ? "Signing in…" : "Sign in"}
         </Button>
+        <Link href="/invitation/" className="text-center text-sm text-primary underline-offset-4 hover:underline">
+          Invited? Accept your invitation
+        </Link>
       </form>
     </Card>
   );

@@ -19,7 +19,7 @@ export function Toaster() {
             key={toast.id}
             role={toast.tone === "error" ? "alert" : "status"}
             className={cn(
-              "pointer-events-auto flex w-full max-w-sm items-start gap-sm rounded-lg border bg-background p-md shadow-lg",
+              "pointer-events-auto flex w-full max-w-[24rem] items-start gap-sm rounded-lg border bg-background p-md shadow-lg",
               toast.tone === "error" ? "border-danger" : "border-border",
             )}
           >
