@@ -148,7 +148,9 @@ export function useAlertTransition(alert: AlertRead | undefined) {
     onSuccess: (updated) => {
       patchAlertEverywhere(client, updated.id, () => updated);
     },
-    onSettled: () => client.invalidateQueries({ queryKey: keys.alerts.all }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.alerts.all });
+    },
   });
 }
 
@@ -156,7 +158,9 @@ export function useAssignAlert(alertId: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: AssignmentCreate) => call(assignAlert({ client: api, path: { alert_id: alertId }, body })),
-    onSettled: () => client.invalidateQueries({ queryKey: keys.alerts.detail(alertId) }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.alerts.detail(alertId) });
+    },
   });
 }
 
@@ -167,6 +171,8 @@ export function useRaiseAlert() {
     mutationFn: ({ body, idempotencyKey }: { body: AlertCreate; idempotencyKey: string }) =>
       call(raiseAlert({ client: api, body, headers: { "Idempotency-Key": idempotencyKey } })),
     onSuccess: (alert) => client.setQueryData(keys.alerts.detail(alert.id), alert),
-    onSettled: () => client.invalidateQueries({ queryKey: keys.alerts.all }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.alerts.all });
+    },
   });
 }

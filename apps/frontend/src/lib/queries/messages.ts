@@ -59,7 +59,9 @@ export function usePostMessage(thread: Thread) {
       return { previous };
     },
     onError: (_error, _body, context) => client.setQueryData(threadKey(thread), context?.previous),
-    onSettled: () => client.invalidateQueries({ queryKey: threadKey(thread) }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: threadKey(thread) });
+    },
   });
 }
 
