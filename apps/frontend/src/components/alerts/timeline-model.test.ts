@@ -1,0 +1,114 @@
+import type { TimelineEntryRead } from "@sos/contracts";
+import { describeEntry, humanizeKind, type TimelineContext } from "./timeline-model";
+
+const MIA = "01a21464-0000-7000-8000-00000000a001";
+const TEAM = "01a21464-0000-7000-8000-00000000t001";
+const INCIDENT = "01a21464-0000-7000-8000-00000000i001";
+
+const context: TimelineContext = {
+  nameOf: (id, fallback = "Another member") => (id === MIA ? "Mia Paramedic" : id ? fallback : "System"),
+  teamName: (id) => (id === TEAM ? "Kreuzberg Medical" : undefined),
+  incidentTitle: (id) => (id === INCIDENT ? "Friedrichshain riverside" : undefined),
+};
+
+const entry = (kind: string, data: Record<string, unknown> = {}): TimelineEntryRead => ({
+  id: "01a21464-0000-7000-8000-00000000e001",
+  kind,
+  occurred_at: "2026-11-25T20:28:06Z",
+  actor_id: MIA,
+  alert_id: "01a21464-0000-7000-8000-00000000a0a1",
+  incident_id: null,
+  data,
+});
+
+describe("describeEntry", () => {
+  it("names the raised SOS with its severity, category and note", () => {
+    expect(
+      describeEntry(entry("alert.triggered", { severity: "critical", category: "medical", note: "Man collapsed" }), context),
+    ).toEqual({ title: "SOS raised: Critical medical", tone: "raised", detail: "Man collapsed" });
+  });
+
+  it("reads alert.raised the same way as alert.triggered", () => {
+    expect(describeEntry(entry("alert.raised", { severity: "low", category: "other" }), context).title).toBe(
+      "SOS raised: Low other",
+    );
+  });
+
+  it("says what each status change means and keeps its note", () => {
+    expect(describeEntry(entry("alert.acknowledged", { note: null }), context)).toEqual({
+      title: "Acknowledged",
+      tone: "progress",
+    });
+    expect(describeEntry(entry("alert.dispatched", { note: "Two units" }), context)).toEqual({
+      title: "Dispatched: responders en route",
+      tone: "progress",
+      detail: "Note: Two units",
+    });
+    expect(describeEntry(entry("alert.on_scene"), context).title).toBe("Responders on scene");
+    expect(describeEntry(entry("alert.resolved"), context).tone).toBe("closed");
+  });
+
+  it("names the responders and teams an alert was assigned to", () => {
+    expect(describeEntry(entry("alert.assigned", { responder_ids: [MIA], team_ids: [TEAM] }), context).title).toBe(
+      "Assigned Mia Paramedic and team Kreuzberg Medical",
+    );
+  });
+
+  it("falls back to a role word for people the reader cannot see", () => {
+    expect(
+      describeEntry(entry("alert.assigned", { responder_ids: ["01a21464-0000-7000-8000-0000000000ff"] }), context).title,
+    ).toBe("Assigned a responder");
+  });
+
+  it("names who was unassigned", () => {
+    expect(describeEntry(entry("alert.unassigned", { responder_id: null, team_id: TEAM }), context).title).toBe(
+      "Unassigned team Kreuzberg Medical",
+    );
+  });
+
+  it("shows a posted message's text", () => {
+    expect(describeEntry(entry("message.posted", { body: "Ambulance two minutes out" }), context)).toEqual({
+      title: "Message posted",
+      tone: "message",
+      detail: "Ambulance two minutes out",
+    });
+  });
+
+  it("tells adding to an incident from moving between incidents", () => {
+    expect(describeEntry(entry("alert.merged", { incident_id: INCIDENT, from_incident_id: null }), context).title).toBe(
+      "Added to incident “Friedrichshain riverside”",
+    );
+    expect(
+      describeEntry(entry("alert.merged", { incident_id: INCIDENT, from_incident_id: "someplace" }), context).title,
+    ).toBe("Moved to incident “Friedrichshain riverside”");
+  });
+
+  it("lists which incident fields changed and the new commander", () => {
+    expect(
+      describeEntry(entry("incident.updated", { changes: { severity: "critical", commander_id: MIA } }), context),
+    ).toEqual({
+      title: "Incident severity and commander changed",
+      tone: "incident",
+      detail: "Severity: Critical · Commander: Mia Paramedic",
+    });
+  });
+
+  it("summarises an opened incident", () => {
+    expect(
+      describeEntry(entry("incident.opened", { title: "Riverside", severity: "high", alert_ids: ["a", "b"] }), context),
+    ).toEqual({ title: "Incident opened: Riverside", tone: "incident", detail: "Severity high · 2 alerts" });
+  });
+
+  it("still reads an event kind it does not know", () => {
+    expect(describeEntry(entry("responder.availability_changed"), context)).toEqual({
+      title: "Responder availability changed",
+      tone: "other",
+    });
+  });
+});
+
+describe("humanizeKind", () => {
+  it("turns dots and underscores into words", () => {
+    expect(humanizeKind("incident.alerts_moved_out")).toBe("Incident alerts moved out");
+  });
+});

@@ -1,0 +1,136 @@
+import type { Category, Severity, TimelineEntryRead } from "@sos/contracts";
+import { severity as severityTokens } from "@sos/design-system";
+import { CATEGORY_LABEL, excerpt } from "./format";
+
+export type EntryTone = "raised" | "progress" | "closed" | "people" | "message" | "incident" | "other";
+
+export interface DescribedEntry {
+  title: string;
+  detail?: string;
+  tone: EntryTone;
+}
+
+export interface TimelineContext {
+  nameOf: (id: string | null | undefined, fallback?: string) => string;
+  teamName: (id: string) => string | undefined;
+  incidentTitle?: (id: string) => string | undefined;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === "string" && value ? value : undefined);
+const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === "string") : []);
+
+const SEVERITIES = new Set<string>(["low", "medium", "high", "critical"]);
+const severityLabel = (value: unknown): string | undefined =>
+  typeof value === "string" && SEVERITIES.has(value) ? severityTokens[value as Severity].label : undefined;
+const categoryLabel = (value: unknown): string | undefined =>
+  typeof value === "string" && value in CATEGORY_LABEL ? CATEGORY_LABEL[value as Category] : undefined;
+
+const TRANSITION_TITLES: Record<string, { title: string; tone: EntryTone }> = {
+  "alert.acknowledged": { title: "Acknowledged", tone: "progress" },
+  "alert.dispatched": { title: "Dispatched: responders en route", tone: "progress" },
+  "alert.on_scene": { title: "Responders on scene", tone: "progress" },
+  "alert.resolved": { title: "Resolved", tone: "closed" },
+  "alert.cancelled": { title: "Cancelled", tone: "closed" },
+  "alert.reopened": { title: "Reopened", tone: "raised" },
+  "incident.resolved": { title: "Incident resolved", tone: "closed" },
+  "incident.reopened": { title: "Incident reopened", tone: "incident" },
+};
+
+const FIELD_LABEL: Record<string, string> = {
+  title: "title",
+  summary: "summary",
+  severity: "severity",
+  commander_id: "commander",
+};
+
+function joinNames(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? "";
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+function assignees(data: Record<string, unknown>, context: TimelineContext): string[] {
+  const responders = [...ids(data.responder_ids), ...(str(data.responder_id) ? [str(data.responder_id) as string] : [])];
+  const teams = [...ids(data.team_ids), ...(str(data.team_id) ? [str(data.team_id) as string] : [])];
+  return [
+    ...responders.map((id) => context.nameOf(id, "a responder")),
+    ...teams.map((id) => {
+      const name = context.teamName(id);
+      return name ? `team ${name}` : "a team";
+    }),
+  ];
+}
+
+function incidentName(id: string | undefined, context: TimelineContext): string {
+  const title = id ? context.incidentTitle?.(id) : undefined;
+  return title ? `“${title}”` : "an incident";
+}
+
+/** Says what a timeline entry means, in the words of the people who work the alert. */
+export function describeEntry(entry: TimelineEntryRead, context: TimelineContext): DescribedEntry {
+  const data = entry.data;
+  const note = str(data.note);
+  const transition = TRANSITION_TITLES[entry.kind];
+  if (transition) return { ...transition, ...(note ? { detail: `Note: ${note}` } : {}) };
+
+  switch (entry.kind) {
+    case "alert.triggered":
+    case "alert.raised": {
+      const what = [severityLabel(data.severity), categoryLabel(data.category)?.toLowerCase()].filter(Boolean).join(" ");
+      return { title: what ? `SOS raised: ${what}` : "SOS raised", tone: "raised", ...(note ? { detail: note } : {}) };
+    }
+    case "alert.assigned": {
+      const names = assignees(data, context);
+      return { title: names.length ? `Assigned ${joinNames(names)}` : "Assignment changed", tone: "people" };
+    }
+    case "alert.unassigned": {
+      const names = assignees(data, context);
+      return { title: names.length ? `Unassigned ${joinNames(names)}` : "Assignment removed", tone: "people" };
+    }
+    case "alert.merged": {
+      const into = incidentName(str(data.incident_id), context);
+      return {
+        title: str(data.from_incident_id) ? `Moved to incident ${into}` : `Added to incident ${into}`,
+        tone: "incident",
+      };
+    }
+    case "message.posted":
+      return { title: "Message posted", tone: "message", detail: excerpt(str(data.body), 200) };
+    case "incident.opened": {
+      const title = str(data.title);
+      const count = ids(data.alert_ids).length;
+      const severity = severityLabel(data.severity);
+      const parts = [severity ? `Severity ${severity.toLowerCase()}` : null, count ? `${count} alert${count === 1 ? "" : "s"}` : null];
+      const detail = parts.filter(Boolean).join(" · ");
+      return { title: title ? `Incident opened: ${title}` : "Incident opened", tone: "incident", ...(detail ? { detail } : {}) };
+    }
+    case "incident.updated": {
+      const changes = typeof data.changes === "object" && data.changes !== null ? (data.changes as Record<string, unknown>) : {};
+      const fields = Object.keys(changes).map((field) => FIELD_LABEL[field] ?? field.replaceAll("_", " "));
+      const details: string[] = [];
+      if ("title" in changes && str(changes.title)) details.push(`Title: ${str(changes.title)}`);
+      if ("severity" in changes && severityLabel(changes.severity)) details.push(`Severity: ${severityLabel(changes.severity)}`);
+      if ("commander_id" in changes)
+        details.push(`Commander: ${changes.commander_id ? context.nameOf(str(changes.commander_id), "another member") : "none"}`);
+      return {
+        title: fields.length ? `Incident ${joinNames(fields)} changed` : "Incident updated",
+        tone: "incident",
+        ...(details.length ? { detail: details.join(" · ") } : {}),
+      };
+    }
+    case "incident.alerts_moved_out": {
+      const count = ids(data.alert_ids).length;
+      return {
+        title: `${count || "Some"} alert${count === 1 ? "" : "s"} moved to ${incidentName(str(data.to_incident_id), context)}`,
+        tone: "incident",
+      };
+    }
+    default:
+      return { title: humanizeKind(entry.kind), tone: "other", ...(note ? { detail: `Note: ${note}` } : {}) };
+  }
+}
+
+/** "responder.availability_changed" → "Responder availability changed": readable even for kinds added later. */
+export function humanizeKind(kind: string): string {
+  const words = kind.replaceAll(".", " ").replaceAll("_", " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
