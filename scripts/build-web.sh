@@ -14,4 +14,4 @@ if [ "${1:-}" != "--force" ] && [ -f "$stamp" ] && [ -z "$(find "${sources[@]}" 
 fi
 echo "building the web console..."
 cd apps/frontend
-NEXT_TELEMETRY_DISABLED=1 npx next build
+NEXT_TELEMETRY_DISABLED=1 npm run --silent build
