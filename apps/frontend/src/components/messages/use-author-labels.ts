@@ -1,13 +1,9 @@
 "use client";
 
-import { listUsers, type MemberRead } from "@sos/contracts";
 import { useCallback } from "react";
-import { api } from "@/lib/api/client";
-import { call } from "@/lib/api/call";
 import { useSessionStore } from "@/lib/auth/session-store";
-import { useLiveQuery } from "@/lib/live/use-live-query";
 import { useAlert, useAlertAssignments } from "@/lib/queries/alerts";
-import { keys } from "@/lib/queries/keys";
+import { usePeople } from "@/lib/queries/responders";
 import type { Thread } from "@/lib/queries/messages";
 import { isStaff, ROLE_LABEL } from "@/lib/roles";
 
@@ -19,22 +15,6 @@ export interface AuthorLabel {
   own: boolean;
 }
 
-/** Everyone in the organization by id, for staff (the member directory is theirs to read). */
-export const memberNamesKey = [...keys.users.all, "names"] as const;
-const DIRECTORY_PAGES = 10;
-
-async function allMembers(signal: AbortSignal): Promise<Record<string, Pick<MemberRead, "full_name" | "role">>> {
-  const members: Record<string, Pick<MemberRead, "full_name" | "role">> = {};
-  let cursor: string | null | undefined;
-  for (let page = 0; page < DIRECTORY_PAGES; page++) {
-    const result = await call(listUsers({ client: api, query: { limit: 200, ...(cursor ? { cursor } : {}) }, signal }));
-    for (const member of result.items) members[member.id] = { full_name: member.full_name, role: member.role };
-    cursor = result.next_cursor;
-    if (!cursor) break;
-  }
-  return members;
-}
-
 /**
  * Names message authors. Staff read the member directory, so they see names. Reporters and responders cannot; for
  * them the alert says who reported it, who dispatched it (staff only can) and who is assigned, which gives a role.
@@ -42,23 +22,17 @@ async function allMembers(signal: AbortSignal): Promise<Record<string, Pick<Memb
 export function useAuthorLabels(thread: Thread): (authorId: string | null) => AuthorLabel {
   const session = useSessionStore((state) => state.session);
   const staff = session ? isStaff(session.role) : false;
-  const directory = useLiveQuery({
-    topic: "directory",
-    queryKey: memberNamesKey,
-    queryFn: ({ signal }) => allMembers(signal),
-    enabled: staff,
-  });
+  const people = usePeople();
   const alertId = thread.kind === "alert" && !staff ? thread.id : undefined;
   const alert = useAlert(alertId).data;
   const assignments = useAlertAssignments(alertId).data;
-  const members = directory.data;
   const myId = session?.userId;
 
   return useCallback(
     (authorId: string | null): AuthorLabel => {
       if (authorId === null) return { name: "Former member", own: false };
       if (authorId === myId) return { name: "You", own: true };
-      const member = members?.[authorId];
+      const member = people.member(authorId);
       if (member) return { name: member.full_name, role: ROLE_LABEL[member.role], own: false };
       if (alert?.reporter_id === authorId) return { name: "Reporter", own: false };
       if (assignments?.some((assignment) => assignment.responder_id === authorId))
@@ -70,6 +44,6 @@ export function useAuthorLabels(thread: Thread): (authorId: string | null) => Au
         return { name: "Coordinator", own: false };
       return { name: "Team member", own: false };
     },
-    [members, myId, alert, assignments],
+    [people, myId, alert, assignments],
   );
 }

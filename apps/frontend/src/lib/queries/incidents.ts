@@ -21,7 +21,7 @@ import { api } from "@/lib/api/client";
 import { call, ifMatch } from "@/lib/api/call";
 import { useLiveQuery } from "@/lib/live/use-live-query";
 import { keys } from "./keys";
-import { collectPages } from "./responders";
+import { collectPages } from "./pages";
 
 export type IncidentFilters = Omit<NonNullable<ListIncidentsData["query"]>, "cursor" | "limit">;
 

@@ -19,6 +19,7 @@ import { api } from "@/lib/api/client";
 import { call, ifMatch } from "@/lib/api/call";
 import { useLiveQuery } from "@/lib/live/use-live-query";
 import { keys } from "./keys";
+import { collectPages } from "./pages";
 
 export interface MemberFilters {
   role?: Role[];
@@ -43,16 +44,12 @@ function normalized(filters: MemberFilters): MemberFilters {
 }
 
 async function fetchDirectory(filters: MemberFilters, signal: AbortSignal): Promise<MemberDirectory> {
-  const items: MemberRead[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await call(
-      listUsers({ client: api, query: { ...filters, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }, signal }),
-    );
-    items.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor && items.length < MEMBER_CAP);
-  return { items, complete: !cursor };
+  const pages = await collectPages(
+    (cursor) =>
+      call(listUsers({ client: api, query: { ...filters, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }, signal })),
+    Math.ceil(MEMBER_CAP / PAGE_SIZE),
+  );
+  return { items: pages.items, complete: !pages.next_cursor };
 }
 
 /** The organization's members (search is done by the caller: the API filters by role and status only). */
