@@ -8,7 +8,7 @@ comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
 .PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts \
-	test-frontend test-e2e web web-deps chromium bench setup migrate clean
+	test-frontend test-e2e web web-deps chromium bench bench-ui setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -73,6 +73,10 @@ test-e2e: setup web chromium
 
 bench: setup
 	bash $(BACKEND)/bench/run.sh
+
+# Time to an interactive inbox and interaction latency, in Chromium on a phone-sized viewport with 4x CPU throttling.
+bench-ui: setup web chromium
+	cd apps/frontend && node bench/ui-perf.mjs
 
 migrate: setup
 	$(UV_RUN) sos migrate

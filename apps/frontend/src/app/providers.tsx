@@ -3,6 +3,7 @@
 import { createSyncStoragePersister } from "@tanstack/query-sync-storage-persister";
 import { PersistQueryClientProvider } from "@tanstack/react-query-persist-client";
 import { useState, type ReactNode } from "react";
+import { ServiceWorker } from "@/components/shell/service-worker";
 import { Toaster } from "@/components/ui/toaster";
 import { LiveSourceProvider, pollingSource } from "@/lib/live/live-source";
 import { makeQueryClient, OFFLINE_CACHE_MS } from "@/lib/query-client";
@@ -29,6 +30,7 @@ export function Providers({ children }: { children: ReactNode }) {
       <LiveSourceProvider source={pollingSource} queryClient={queryClient}>
         {children}
         <Toaster />
+        <ServiceWorker />
       </LiveSourceProvider>
     </PersistQueryClientProvider>
   );

@@ -3,6 +3,9 @@
 import { onlineManager } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 
+// React Query starts "online" and only listens for later events: a console opened without a network starts offline.
+if (typeof navigator !== "undefined") onlineManager.setOnline(navigator.onLine);
+
 /** Whether the browser believes it is online (React Query pauses and resumes on the same signal). */
 export function useOnline(): boolean {
   return useSyncExternalStore(
