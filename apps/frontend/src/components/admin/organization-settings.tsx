@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
-import { ErrorState, LoadingRows } from "@/components/ui/states";
+import { QueryBody } from "@/components/ui/states";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
 import { useOrganization, useUpdateOrganization } from "@/lib/queries/organization";
 import { notify, notifyError } from "@/lib/toast";
@@ -230,13 +230,9 @@ export function OrganizationSettings() {
   return (
     <div className="flex max-w-[48rem] flex-col gap-md">
       <Freshness updatedAt={organization.dataUpdatedAt} failing={organization.isError} />
-      {organization.data ? (
-        <OrganizationForm organization={organization.data} />
-      ) : organization.isError ? (
-        <ErrorState error={organization.error} onRetry={() => void organization.refetch()} />
-      ) : (
-        <LoadingRows label="Loading the organization" rows={3} />
-      )}
+      <QueryBody query={organization} loading="Loading the organization" rows={3}>
+        {(data) => <OrganizationForm organization={data} />}
+      </QueryBody>
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { Freshness } from "@/components/shell/freshness";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
 import { usePutTeamMember, useRemoveTeamMember, useTeamMembers } from "@/lib/queries/teams";
 import { useMembers } from "@/lib/queries/users";
@@ -169,21 +169,19 @@ export function TeamMembers({ team }: { team: TeamRead }) {
         </h3>
         <Freshness updatedAt={members.dataUpdatedAt} failing={members.isError} />
       </div>
-      {members.data ? (
-        members.data.length === 0 ? (
-          <EmptyState title="Nobody is in this team yet">Add responders or coordinators below.</EmptyState>
-        ) : (
-          <ul aria-labelledby={`members-${team.id}`} className="divide-y divide-border">
-            {members.data.map((member) => (
-              <MemberItem key={member.user_id} team={team} member={member} />
-            ))}
-          </ul>
-        )
-      ) : members.isError ? (
-        <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-      ) : (
-        <LoadingRows label="Loading the team's members" rows={3} />
-      )}
+      <QueryBody query={members} loading="Loading the team's members" rows={3}>
+        {(data) =>
+          data.length === 0 ? (
+            <EmptyState title="Nobody is in this team yet">Add responders or coordinators below.</EmptyState>
+          ) : (
+            <ul aria-labelledby={`members-${team.id}`} className="divide-y divide-border">
+              {data.map((member) => (
+                <MemberItem key={member.user_id} team={team} member={member} />
+              ))}
+            </ul>
+          )
+        }
+      </QueryBody>
       <div className="border-t border-border pt-md">
         <h4 className="mb-sm text-sm font-semibold text-foreground">Add a member</h4>
         <AddMemberForm team={team} current={members.data ?? []} />

@@ -7,7 +7,7 @@ import { useMemo, useState } from "react";
 import { Freshness } from "@/components/shell/freshness";
 import { Button } from "@/components/ui/button";
 import { Card, CardTitle } from "@/components/ui/card";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
 import { keys } from "@/lib/queries/keys";
 import { useDeleteTeam, useTeams } from "@/lib/queries/teams";
@@ -147,35 +147,38 @@ export function TeamsAdmin() {
           <Plus aria-hidden="true" /> New team
         </Button>
       </div>
-      {teams.data ? (
-        forest.length === 0 ? (
-          <EmptyState title="No teams yet">
-            Create a team with “New team”, then add responders and coordinators to it.
-          </EmptyState>
-        ) : (
-          <div className="grid grid-cols-1 items-start gap-lg lg:grid-cols-[minmax(16rem,22rem)_minmax(0,1fr)]">
-            <Card className="flex flex-col gap-sm p-md">
-              <CardTitle>
-                Hierarchy <span className="font-normal text-muted-foreground">({nodes.size} teams)</span>
-              </CardTitle>
-              <TeamTree forest={forest} selectedId={selected?.team.id ?? null} onSelect={setSelectedId} label="Teams" />
-            </Card>
-            {selected ? (
-              <TeamDetails
-                key={selected.team.id}
-                node={selected}
-                onEdit={() => setDialog({ kind: "edit", node: selected })}
-                onAddSubTeam={() => setDialog({ kind: "create", parentId: selected.team.id })}
-                onDelete={() => setDialog({ kind: "delete", node: selected })}
-              />
-            ) : null}
-          </div>
-        )
-      ) : teams.isError ? (
-        <ErrorState error={teams.error} onRetry={() => void teams.refetch()} />
-      ) : (
-        <LoadingRows label="Loading teams" />
-      )}
+      <QueryBody query={teams} loading="Loading teams">
+        {() =>
+          forest.length === 0 ? (
+            <EmptyState title="No teams yet">
+              Create a team with “New team”, then add responders and coordinators to it.
+            </EmptyState>
+          ) : (
+            <div className="grid grid-cols-1 items-start gap-lg lg:grid-cols-[minmax(16rem,22rem)_minmax(0,1fr)]">
+              <Card className="flex flex-col gap-sm p-md">
+                <CardTitle>
+                  Hierarchy <span className="font-normal text-muted-foreground">({nodes.size} teams)</span>
+                </CardTitle>
+                <TeamTree
+                  forest={forest}
+                  selectedId={selected?.team.id ?? null}
+                  onSelect={setSelectedId}
+                  label="Teams"
+                />
+              </Card>
+              {selected ? (
+                <TeamDetails
+                  key={selected.team.id}
+                  node={selected}
+                  onEdit={() => setDialog({ kind: "edit", node: selected })}
+                  onAddSubTeam={() => setDialog({ kind: "create", parentId: selected.team.id })}
+                  onDelete={() => setDialog({ kind: "delete", node: selected })}
+                />
+              ) : null}
+            </div>
+          )
+        }
+      </QueryBody>
       {dialog?.kind === "create" || dialog?.kind === "edit" ? (
         <TeamFormDialog
           mode={dialog}

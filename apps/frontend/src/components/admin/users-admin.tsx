@@ -6,7 +6,7 @@ import { Freshness } from "@/components/shell/freshness";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { useSessionStore } from "@/lib/auth/session-store";
 import { MEMBER_CAP, useMembers } from "@/lib/queries/users";
 import { ROLE_LABEL } from "@/lib/roles";
@@ -111,57 +111,55 @@ export function UsersAdmin() {
         </div>
       </search>
 
-      {members.data ? (
-        <>
-          <div className="flex min-h-8 flex-wrap items-center gap-sm text-sm text-muted-foreground">
-            <p aria-live="polite">
-              {filtered ? `${shown.length} of ${memberCount(all.length)} shown` : memberCount(all.length)}
-            </p>
-            {filtered ? (
-              <Button variant="link" size="sm" className="h-auto px-0" onClick={clearFilters}>
-                Clear filters
-              </Button>
-            ) : null}
-          </div>
-          {!members.data.complete ? (
-            <p className="rounded-md bg-muted p-sm text-sm text-foreground">
-              Only the first {MEMBER_CAP} members are loaded; filters and search apply to those.
-            </p>
-          ) : null}
-          {shown.length === 0 ? (
-            <EmptyState title={filtered ? "No members match these filters" : "No members yet"}>
+      <QueryBody query={members} loading="Loading members" rows={5}>
+        {(data) => (
+          <>
+            <div className="flex min-h-8 flex-wrap items-center gap-sm text-sm text-muted-foreground">
+              <p aria-live="polite">
+                {filtered ? `${shown.length} of ${memberCount(all.length)} shown` : memberCount(all.length)}
+              </p>
               {filtered ? (
-                <Button variant="outline" size="sm" onClick={clearFilters}>
+                <Button variant="link" size="sm" className="h-auto px-0" onClick={clearFilters}>
                   Clear filters
                 </Button>
-              ) : (
-                "Add the first member with “Add member”."
-              )}
-            </EmptyState>
-          ) : (
-            <div className="rounded-lg border border-border bg-surface">
-              <div
-                aria-hidden="true"
-                className={`${MEMBER_GRID} hidden border-b border-border px-md py-sm text-xs font-semibold uppercase tracking-wide text-muted-foreground md:grid`}
-              >
-                <span>Member</span>
-                <span>Role</span>
-                <span>Status</span>
-                <span className="text-right">Actions</span>
-              </div>
-              <ul aria-label="Members" className="divide-y divide-border">
-                {shown.map((member) => (
-                  <MemberRow key={member.id} member={member} isSelf={member.id === selfId} />
-                ))}
-              </ul>
+              ) : null}
             </div>
-          )}
-        </>
-      ) : members.isError ? (
-        <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-      ) : (
-        <LoadingRows label="Loading members" rows={5} />
-      )}
+            {!data.complete ? (
+              <p className="rounded-md bg-muted p-sm text-sm text-foreground">
+                Only the first {MEMBER_CAP} members are loaded; filters and search apply to those.
+              </p>
+            ) : null}
+            {shown.length === 0 ? (
+              <EmptyState title={filtered ? "No members match these filters" : "No members yet"}>
+                {filtered ? (
+                  <Button variant="outline" size="sm" onClick={clearFilters}>
+                    Clear filters
+                  </Button>
+                ) : (
+                  "Add the first member with “Add member”."
+                )}
+              </EmptyState>
+            ) : (
+              <div className="rounded-lg border border-border bg-surface">
+                <div
+                  aria-hidden="true"
+                  className={`${MEMBER_GRID} hidden border-b border-border px-md py-sm text-xs font-semibold uppercase tracking-wide text-muted-foreground md:grid`}
+                >
+                  <span>Member</span>
+                  <span>Role</span>
+                  <span>Status</span>
+                  <span className="text-right">Actions</span>
+                </div>
+                <ul aria-label="Members" className="divide-y divide-border">
+                  {shown.map((member) => (
+                    <MemberRow key={member.id} member={member} isSelf={member.id === selfId} />
+                  ))}
+                </ul>
+              </div>
+            )}
+          </>
+        )}
+      </QueryBody>
     </div>
   );
 }

@@ -13,7 +13,7 @@ import { Freshness } from "@/components/shell/freshness";
 import { SeverityBadge, StatusBadge } from "@/components/status/badges";
 import { Card } from "@/components/ui/card";
 import { Section } from "./section";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, ErrorState, LoadingRows, QueryBody } from "@/components/ui/states";
 import { useSessionStore } from "@/lib/auth/session-store";
 import { useAlert, useAlertAssignments, useAlertLocations, useAlertTimeline } from "@/lib/queries/alerts";
 import { useIncident } from "@/lib/queries/incidents";
@@ -102,7 +102,17 @@ function useAlertPeople(alert: AlertRead): People {
   }, [people, assignments, alert.reporter_id]);
 }
 
-function AlertBody({ alert, role, dataUpdatedAt, failing }: { alert: AlertRead; role: Role; dataUpdatedAt: number; failing: boolean }) {
+function AlertBody({
+  alert,
+  role,
+  dataUpdatedAt,
+  failing,
+}: {
+  alert: AlertRead;
+  role: Role;
+  dataUpdatedAt: number;
+  failing: boolean;
+}) {
   const staff = isStaff(role);
   const now = useNow();
   const people = useAlertPeople(alert);
@@ -158,7 +168,11 @@ function AlertBody({ alert, role, dataUpdatedAt, failing }: { alert: AlertRead; 
                 The movement trail could not be loaded; the map shows the latest known position.
               </p>
             ) : null}
-            <GeoMap label={`Map of the ${category.toLowerCase()} alert's position and trail`} points={points} trails={trails} />
+            <GeoMap
+              label={`Map of the ${category.toLowerCase()} alert's position and trail`}
+              points={points}
+              trails={trails}
+            />
           </Section>
           {/* The thread brings its own "Messages" heading and freshness line. */}
           <Card>
@@ -181,17 +195,11 @@ function AlertBody({ alert, role, dataUpdatedAt, failing }: { alert: AlertRead; 
             )}
           </Section>
           <Section title="Timeline" id="alert-timeline">
-            {timeline.data ? (
-              <Timeline
-                entries={timeline.data.items}
-                context={timelineContext}
-                truncated={Boolean(timeline.data.next_cursor)}
-              />
-            ) : timeline.isError ? (
-              <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} />
-            ) : (
-              <LoadingRows rows={3} label="Loading the timeline" />
-            )}
+            <QueryBody query={timeline} loading="Loading the timeline" rows={3}>
+              {(data) => (
+                <Timeline entries={data.items} context={timelineContext} truncated={Boolean(data.next_cursor)} />
+              )}
+            </QueryBody>
           </Section>
         </div>
       </div>
@@ -220,10 +228,7 @@ export function AlertDetailFor({ id }: { id: string | undefined }) {
   if (query.isError) {
     return (
       <div className="flex flex-col gap-md">
-        <ErrorState
-          error={query.error}
-          {...(isGone(query.error) ? {} : { onRetry: () => void query.refetch() })}
-        />
+        <ErrorState error={query.error} {...(isGone(query.error) ? {} : { onRetry: () => void query.refetch() })} />
         <Link className="text-sm text-primary underline" href={isStaff(role) ? "/alerts/" : homeFor(role)}>
           Back to {isStaff(role) ? "all alerts" : "my assignments"}
         </Link>

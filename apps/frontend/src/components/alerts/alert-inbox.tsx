@@ -6,7 +6,7 @@ import { FilterX } from "lucide-react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Freshness } from "@/components/shell/freshness";
 import { Button } from "@/components/ui/button";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { useAlerts } from "@/lib/queries/alerts";
 import { useIncidents } from "@/lib/queries/incidents";
 import { AlertList } from "./alert-list";
@@ -79,8 +79,7 @@ export function AlertInbox() {
       showClosed,
       statuses: showClosed ? current.statuses : current.statuses.filter((status) => OPEN_STATUSES.includes(status)),
     }));
-  const countLabel = (status: AlertStatus) =>
-    overview.data ? `${counts[status]}${countsCut ? "+" : ""}` : undefined;
+  const countLabel = (status: AlertStatus) => (overview.data ? `${counts[status]}${countsCut ? "+" : ""}` : undefined);
 
   return (
     <div className="flex flex-col gap-lg">
@@ -149,44 +148,44 @@ export function AlertInbox() {
       </section>
 
       <section aria-label="Alerts" className="flex flex-col gap-sm">
-        {query.data ? (
-          sorted.length ? (
-            <>
-              <p className="text-xs text-muted-foreground">
-                {sorted.length} {sorted.length === 1 ? "alert" : "alerts"}, open first, then by severity and newest.
-                Use the up and down arrow keys to move between alerts.
-              </p>
-              <AlertList
-                alerts={sorted}
-                label="Alerts, most urgent first"
-                incidentTitle={(id) => incidentTitles.get(id)}
-              />
-              {query.data.next_cursor ? (
-                <p className="text-sm text-muted-foreground">
-                  Showing the {sorted.length} newest matching alerts. Narrow the filters to find older ones.
+        <QueryBody query={query} loading="Loading alerts" rows={5}>
+          {(data) =>
+            sorted.length ? (
+              <>
+                <p className="text-xs text-muted-foreground">
+                  {sorted.length} {sorted.length === 1 ? "alert" : "alerts"}, open first, then by severity and newest.
+                  Use the up and down arrow keys to move between alerts.
                 </p>
-              ) : null}
-            </>
-          ) : narrowed ? (
-            <EmptyState title="No alerts match these filters">
-              <Button
-                variant="outline"
-                size="sm"
-                onClick={() => setFilters((current) => ({ ...DEFAULT_INBOX_FILTERS, showClosed: current.showClosed }))}
-              >
-                Clear filters
-              </Button>
-            </EmptyState>
-          ) : (
-            <EmptyState title={filters.showClosed ? "No alerts yet" : "No open alerts"}>
-              New SOS alerts appear here as soon as they are raised; this list refreshes on its own.
-            </EmptyState>
-          )
-        ) : query.isError ? (
-          <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-        ) : (
-          <LoadingRows label="Loading alerts" rows={5} />
-        )}
+                <AlertList
+                  alerts={sorted}
+                  label="Alerts, most urgent first"
+                  incidentTitle={(id) => incidentTitles.get(id)}
+                />
+                {data.next_cursor ? (
+                  <p className="text-sm text-muted-foreground">
+                    Showing the {sorted.length} newest matching alerts. Narrow the filters to find older ones.
+                  </p>
+                ) : null}
+              </>
+            ) : narrowed ? (
+              <EmptyState title="No alerts match these filters">
+                <Button
+                  variant="outline"
+                  size="sm"
+                  onClick={() =>
+                    setFilters((current) => ({ ...DEFAULT_INBOX_FILTERS, showClosed: current.showClosed }))
+                  }
+                >
+                  Clear filters
+                </Button>
+              </EmptyState>
+            ) : (
+              <EmptyState title={filters.showClosed ? "No alerts yet" : "No open alerts"}>
+                New SOS alerts appear here as soon as they are raised; this list refreshes on its own.
+              </EmptyState>
+            )
+          }
+        </QueryBody>
       </section>
     </div>
   );

@@ -10,7 +10,7 @@ import { Checkbox } from "@/components/ui/checkbox";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { ErrorState, LoadingRows } from "@/components/ui/states";
+import { QueryBody } from "@/components/ui/states";
 import { useAssignAlert } from "@/lib/queries/alerts";
 import { useResponders, useTeamsById } from "@/lib/queries/responders";
 import { notify, notifyError } from "@/lib/toast";
@@ -21,7 +21,10 @@ interface Candidate {
 }
 
 /** Available first, then nearest to the alert, then by name: the order a dispatcher picks in. */
-export function rankResponders(responders: readonly ResponderRead[], alert: Pick<AlertRead, "lat" | "lon">): Candidate[] {
+export function rankResponders(
+  responders: readonly ResponderRead[],
+  alert: Pick<AlertRead, "lat" | "lon">,
+): Candidate[] {
   return responders
     .map((responder) => ({
       responder,
@@ -141,10 +144,7 @@ export function AssignDialog({ alert, assignments }: { alert: AlertRead; assignm
     () => new Set(assignments.map((assignment) => assignment.team_id).filter(Boolean)),
     [assignments],
   );
-  const candidates = useMemo(
-    () => rankResponders(responders.data?.items ?? [], alert),
-    [responders.data, alert],
-  );
+  const candidates = useMemo(() => rankResponders(responders.data?.items ?? [], alert), [responders.data, alert]);
   const teamNamesOf = (responder: ResponderRead) =>
     responder.team_ids.map((id) => teams.byId.get(id)?.name).filter((name): name is string => Boolean(name));
   const shownResponders = candidates.filter(({ responder }) =>
@@ -205,58 +205,56 @@ export function AssignDialog({ alert, assignments }: { alert: AlertRead; assignm
           <h3 id={`${searchId}-responders`} className="text-sm font-semibold text-foreground">
             Responders
           </h3>
-          {responders.data ? (
-            shownResponders.length ? (
-              <ul className="flex max-h-72 flex-col overflow-y-auto rounded-md border border-border">
-                {shownResponders.map((candidate) => (
-                  <ResponderOption
-                    key={candidate.responder.user_id}
-                    candidate={candidate}
-                    assigned={assignedResponders.has(candidate.responder.user_id)}
-                    checked={responderIds.has(candidate.responder.user_id)}
-                    onChange={(on) => setResponderIds((set) => toggled(set, candidate.responder.user_id, on))}
-                    teamNames={teamNamesOf(candidate.responder)}
-                  />
-                ))}
-              </ul>
-            ) : (
-              <p className="text-sm text-muted-foreground">
-                {candidates.length ? "No responder matches this filter." : "This organization has no active responders."}
-              </p>
-            )
-          ) : responders.isError ? (
-            <ErrorState error={responders.error} onRetry={() => void responders.refetch()} />
-          ) : (
-            <LoadingRows rows={3} label="Loading responders" />
-          )}
+          <QueryBody query={responders} loading="Loading responders" rows={3}>
+            {() =>
+              shownResponders.length ? (
+                <ul className="flex max-h-72 flex-col overflow-y-auto rounded-md border border-border">
+                  {shownResponders.map((candidate) => (
+                    <ResponderOption
+                      key={candidate.responder.user_id}
+                      candidate={candidate}
+                      assigned={assignedResponders.has(candidate.responder.user_id)}
+                      checked={responderIds.has(candidate.responder.user_id)}
+                      onChange={(on) => setResponderIds((set) => toggled(set, candidate.responder.user_id, on))}
+                      teamNames={teamNamesOf(candidate.responder)}
+                    />
+                  ))}
+                </ul>
+              ) : (
+                <p className="text-sm text-muted-foreground">
+                  {candidates.length
+                    ? "No responder matches this filter."
+                    : "This organization has no active responders."}
+                </p>
+              )
+            }
+          </QueryBody>
         </section>
         <section aria-labelledby={`${searchId}-teams`} className="flex flex-col gap-xs">
           <h3 id={`${searchId}-teams`} className="text-sm font-semibold text-foreground">
             Teams
           </h3>
-          {teams.data ? (
-            shownTeams.length ? (
-              <ul className="flex max-h-48 flex-col overflow-y-auto rounded-md border border-border">
-                {shownTeams.map((team) => (
-                  <TeamOption
-                    key={team.id}
-                    team={team}
-                    assigned={assignedTeams.has(team.id)}
-                    checked={teamIds.has(team.id)}
-                    onChange={(on) => setTeamIds((set) => toggled(set, team.id, on))}
-                  />
-                ))}
-              </ul>
-            ) : (
-              <p className="text-sm text-muted-foreground">
-                {teams.data.length ? "No team matches this filter." : "This organization has no teams yet."}
-              </p>
-            )
-          ) : teams.isError ? (
-            <ErrorState error={teams.error} onRetry={() => void teams.refetch()} />
-          ) : (
-            <LoadingRows rows={2} label="Loading teams" />
-          )}
+          <QueryBody query={teams} loading="Loading teams" rows={2}>
+            {(data) =>
+              shownTeams.length ? (
+                <ul className="flex max-h-48 flex-col overflow-y-auto rounded-md border border-border">
+                  {shownTeams.map((team) => (
+                    <TeamOption
+                      key={team.id}
+                      team={team}
+                      assigned={assignedTeams.has(team.id)}
+                      checked={teamIds.has(team.id)}
+                      onChange={(on) => setTeamIds((set) => toggled(set, team.id, on))}
+                    />
+                  ))}
+                </ul>
+              ) : (
+                <p className="text-sm text-muted-foreground">
+                  {data.length ? "No team matches this filter." : "This organization has no teams yet."}
+                </p>
+              )
+            }
+          </QueryBody>
         </section>
         <div className="flex flex-wrap items-center justify-end gap-sm">
           <p className="mr-auto text-sm text-muted-foreground" aria-live="polite">

@@ -10,7 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
-import { ErrorState, LoadingRows } from "@/components/ui/states";
+import { QueryBody } from "@/components/ui/states";
 import { useIncidents, useMergeAlerts, useOpenIncident } from "@/lib/queries/incidents";
 import { notify, notifyError } from "@/lib/toast";
 import { TITLE_MAX, validateIncidentForm, EMPTY_INCIDENT_FORM } from "./incident-form";
@@ -89,51 +89,49 @@ export function AddToIncidentDialog({ alert }: { alert: AlertRead }) {
         <form noValidate onSubmit={submit} className="flex flex-col gap-md">
           <fieldset className="flex flex-col gap-xs">
             <legend className="mb-xs text-sm font-medium text-foreground">Incident</legend>
-            {incidents.data ? (
-              <ul className="flex max-h-64 flex-col overflow-y-auto rounded-md border border-border">
-                {candidates.map((incident) => (
-                  <li key={incident.id}>
+            <QueryBody query={incidents} loading="Loading open incidents" rows={2}>
+              {() => (
+                <ul className="flex max-h-64 flex-col overflow-y-auto rounded-md border border-border">
+                  {candidates.map((incident) => (
+                    <li key={incident.id}>
+                      <label className="flex cursor-pointer items-start gap-sm p-sm text-sm hover:bg-muted">
+                        <input
+                          type="radio"
+                          name={`${id}-incident`}
+                          value={incident.id}
+                          checked={choice === incident.id}
+                          onChange={() => setChoice(incident.id)}
+                          className="mt-1 size-4 accent-primary focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+                        />
+                        <span className="flex flex-col">
+                          <span className="font-medium text-foreground">{incident.title}</span>
+                          <span className="text-xs text-muted-foreground">
+                            {severityTokens[incident.severity].label} · {incident.alert_ids?.length ?? 0} alerts ·
+                            opened {formatAge(incident.created_at, now)}
+                          </span>
+                        </span>
+                      </label>
+                    </li>
+                  ))}
+                  <li>
                     <label className="flex cursor-pointer items-start gap-sm p-sm text-sm hover:bg-muted">
                       <input
                         type="radio"
                         name={`${id}-incident`}
-                        value={incident.id}
-                        checked={choice === incident.id}
-                        onChange={() => setChoice(incident.id)}
+                        value={NEW}
+                        checked={choice === NEW}
+                        onChange={() => {
+                          setChoice(NEW);
+                          if (!title) setTitle(suggestedTitle);
+                        }}
                         className="mt-1 size-4 accent-primary focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
                       />
-                      <span className="flex flex-col">
-                        <span className="font-medium text-foreground">{incident.title}</span>
-                        <span className="text-xs text-muted-foreground">
-                          {severityTokens[incident.severity].label} · {incident.alert_ids?.length ?? 0} alerts · opened{" "}
-                          {formatAge(incident.created_at, now)}
-                        </span>
-                      </span>
+                      <span className="font-medium text-foreground">Open a new incident with this alert</span>
                     </label>
                   </li>
-                ))}
-                <li>
-                  <label className="flex cursor-pointer items-start gap-sm p-sm text-sm hover:bg-muted">
-                    <input
-                      type="radio"
-                      name={`${id}-incident`}
-                      value={NEW}
-                      checked={choice === NEW}
-                      onChange={() => {
-                        setChoice(NEW);
-                        if (!title) setTitle(suggestedTitle);
-                      }}
-                      className="mt-1 size-4 accent-primary focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-                    />
-                    <span className="font-medium text-foreground">Open a new incident with this alert</span>
-                  </label>
-                </li>
-              </ul>
-            ) : incidents.isError ? (
-              <ErrorState error={incidents.error} onRetry={() => void incidents.refetch()} />
-            ) : (
-              <LoadingRows rows={2} label="Loading open incidents" />
-            )}
+                </ul>
+              )}
+            </QueryBody>
             {incidents.data && candidates.length === 0 ? (
               <p className="text-xs text-muted-foreground">There is no other open incident.</p>
             ) : null}

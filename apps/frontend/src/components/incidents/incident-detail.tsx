@@ -21,7 +21,7 @@ import { Section } from "@/components/alerts/section";
 import { Dialog, DialogClose, DialogContent } from "@/components/ui/dialog";
 import { Textarea } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, ErrorState, LoadingRows, QueryBody } from "@/components/ui/states";
 import { useAlerts } from "@/lib/queries/alerts";
 import { useIncident, useIncidentTimeline, useIncidentTransition } from "@/lib/queries/incidents";
 import { usePeople, useTeamsById } from "@/lib/queries/responders";
@@ -111,7 +111,15 @@ function IncidentTransitions({ incident }: { incident: IncidentRead }) {
   );
 }
 
-function IncidentBody({ incident, dataUpdatedAt, failing }: { incident: IncidentRead; dataUpdatedAt: number; failing: boolean }) {
+function IncidentBody({
+  incident,
+  dataUpdatedAt,
+  failing,
+}: {
+  incident: IncidentRead;
+  dataUpdatedAt: number;
+  failing: boolean;
+}) {
   const now = useNow();
   const people = usePeople();
   const teams = useTeamsById();
@@ -207,27 +215,25 @@ function IncidentBody({ incident, dataUpdatedAt, failing }: { incident: Incident
             id="incident-alerts"
             actions={incident.status === "open" ? <MergeAlertsDialog incident={incident} /> : undefined}
           >
-            {alertsQuery.data ? (
-              alerts.length ? (
-                <>
-                  <p className="text-xs text-muted-foreground">
-                    {(Object.keys(counts) as Array<keyof typeof counts>)
-                      .filter((status) => counts[status] > 0)
-                      .map((status) => `${counts[status]} ${statusTokens[status].label.toLowerCase()}`)
-                      .join(" · ")}
-                  </p>
-                  <AlertList alerts={alerts} label="Alerts in this incident" showIncident={false} />
-                </>
-              ) : (
-                <EmptyState title="No alerts in this incident">
-                  {incident.status === "open" ? "Use “Add alerts” to group open alerts under it." : null}
-                </EmptyState>
-              )
-            ) : alertsQuery.isError ? (
-              <ErrorState error={alertsQuery.error} onRetry={() => void alertsQuery.refetch()} />
-            ) : (
-              <LoadingRows rows={2} label="Loading the incident's alerts" />
-            )}
+            <QueryBody query={alertsQuery} loading="Loading the incident's alerts" rows={2}>
+              {() =>
+                alerts.length ? (
+                  <>
+                    <p className="text-xs text-muted-foreground">
+                      {(Object.keys(counts) as Array<keyof typeof counts>)
+                        .filter((status) => counts[status] > 0)
+                        .map((status) => `${counts[status]} ${statusTokens[status].label.toLowerCase()}`)
+                        .join(" · ")}
+                    </p>
+                    <AlertList alerts={alerts} label="Alerts in this incident" showIncident={false} />
+                  </>
+                ) : (
+                  <EmptyState title="No alerts in this incident">
+                    {incident.status === "open" ? "Use “Add alerts” to group open alerts under it." : null}
+                  </EmptyState>
+                )
+              }
+            </QueryBody>
           </Section>
           <Section title="Map" id="incident-map">
             <GeoMap
@@ -243,18 +249,16 @@ function IncidentBody({ incident, dataUpdatedAt, failing }: { incident: Incident
         </div>
         <div className="flex min-w-0 flex-col gap-lg">
           <Section title="Timeline" id="incident-timeline">
-            {timeline.data ? (
-              <Timeline
-                entries={timeline.data.items}
-                context={timelineContext}
-                alertLink={alertLink}
-                truncated={Boolean(timeline.data.next_cursor)}
-              />
-            ) : timeline.isError ? (
-              <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} />
-            ) : (
-              <LoadingRows rows={3} label="Loading the timeline" />
-            )}
+            <QueryBody query={timeline} loading="Loading the timeline" rows={3}>
+              {(data) => (
+                <Timeline
+                  entries={data.items}
+                  context={timelineContext}
+                  alertLink={alertLink}
+                  truncated={Boolean(data.next_cursor)}
+                />
+              )}
+            </QueryBody>
           </Section>
         </div>
       </div>
@@ -281,10 +285,7 @@ export function IncidentDetailFor({ id }: { id: string | undefined }) {
   if (query.isError) {
     return (
       <div className="flex flex-col gap-md">
-        <ErrorState
-          error={query.error}
-          {...(isGone(query.error) ? {} : { onRetry: () => void query.refetch() })}
-        />
+        <ErrorState error={query.error} {...(isGone(query.error) ? {} : { onRetry: () => void query.refetch() })} />
         <Link className="text-sm text-primary underline" href="/incidents/">
           Back to all incidents
         </Link>

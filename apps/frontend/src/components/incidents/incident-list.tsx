@@ -10,7 +10,7 @@ import { formatAge, formatDateTime } from "@/components/alerts/format";
 import { useNow } from "@/components/alerts/use-now";
 import { Freshness } from "@/components/shell/freshness";
 import { SeverityBadge } from "@/components/status/badges";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { useIncidents, type IncidentFilters } from "@/lib/queries/incidents";
 import { usePeople } from "@/lib/queries/responders";
 import { IncidentStatusBadge } from "./incident-status-badge";
@@ -72,7 +72,8 @@ function IncidentRow({ incident, now, commander }: { incident: IncidentRead; now
         <span className="truncate">{commander}</span>
       </p>
       <p className="col-span-2 text-sm text-muted-foreground lg:col-span-1 lg:text-foreground">
-        <span className="tabular-nums">{alerts}</span> <span className="lg:sr-only">{alerts === 1 ? "alert" : "alerts"}</span>
+        <span className="tabular-nums">{alerts}</span>{" "}
+        <span className="lg:sr-only">{alerts === 1 ? "alert" : "alerts"}</span>
       </p>
       <p className="col-span-2 text-sm text-muted-foreground lg:col-span-1">
         <span className="lg:sr-only">Opened </span>
@@ -120,53 +121,60 @@ export function IncidentList() {
         <Freshness updatedAt={query.dataUpdatedAt} failing={query.isError} />
       </div>
       <section aria-label="Incidents" className="flex flex-col gap-sm">
-        {query.data ? (
-          incidents.length ? (
-            <div className="lg:rounded-lg lg:border lg:border-border">
-              <div
-                aria-hidden="true"
-                className={`hidden gap-x-md border-b border-border bg-surface px-md py-sm text-xs font-semibold uppercase tracking-wide text-muted-foreground lg:grid lg:rounded-t-lg ${COLUMNS}`}
-              >
-                <span>Incident</span>
-                <span>Severity</span>
-                <span>Status</span>
-                <span>Commander</span>
-                <span>Alerts</span>
-                <span>Opened</span>
+        <QueryBody query={query} loading="Loading incidents" rows={4}>
+          {(data) =>
+            incidents.length ? (
+              <div className="lg:rounded-lg lg:border lg:border-border">
+                <div
+                  aria-hidden="true"
+                  className={`hidden gap-x-md border-b border-border bg-surface px-md py-sm text-xs font-semibold uppercase tracking-wide text-muted-foreground lg:grid lg:rounded-t-lg ${COLUMNS}`}
+                >
+                  <span>Incident</span>
+                  <span>Severity</span>
+                  <span>Status</span>
+                  <span>Commander</span>
+                  <span>Alerts</span>
+                  <span>Opened</span>
+                </div>
+                <ul
+                  ref={listRef}
+                  onKeyDown={onKeyDown}
+                  aria-label="Incidents, open and most severe first"
+                  className="flex flex-col gap-sm lg:gap-0"
+                >
+                  {incidents.map((incident) => (
+                    <IncidentRow
+                      key={incident.id}
+                      incident={incident}
+                      now={now}
+                      commander={incident.commander_id ? people.nameOf(incident.commander_id) : "No commander"}
+                    />
+                  ))}
+                </ul>
+                {data.next_cursor ? (
+                  <p className="p-md text-sm text-muted-foreground">
+                    Showing the {incidents.length} newest incidents; older ones are not listed here.
+                  </p>
+                ) : null}
               </div>
-              <ul
-                ref={listRef}
-                onKeyDown={onKeyDown}
-                aria-label="Incidents, open and most severe first"
-                className="flex flex-col gap-sm lg:gap-0">
-                {incidents.map((incident) => (
-                  <IncidentRow
-                    key={incident.id}
-                    incident={incident}
-                    now={now}
-                    commander={incident.commander_id ? people.nameOf(incident.commander_id) : "No commander"}
-                  />
-                ))}
-              </ul>
-              {query.data.next_cursor ? (
-                <p className="p-md text-sm text-muted-foreground">
-                  Showing the {incidents.length} newest incidents; older ones are not listed here.
-                </p>
-              ) : null}
-            </div>
-          ) : (
-            <EmptyState title={view === "resolved" ? "No resolved incidents" : view === "open" ? "No open incidents" : "No incidents yet"}>
-              <span className="inline-flex items-center gap-xs">
-                <Siren aria-hidden="true" className="size-4" />
-                Open an incident to group related alerts under one commander and one conversation.
-              </span>
-            </EmptyState>
-          )
-        ) : query.isError ? (
-          <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-        ) : (
-          <LoadingRows rows={4} label="Loading incidents" />
-        )}
+            ) : (
+              <EmptyState
+                title={
+                  view === "resolved"
+                    ? "No resolved incidents"
+                    : view === "open"
+                      ? "No open incidents"
+                      : "No incidents yet"
+                }
+              >
+                <span className="inline-flex items-center gap-xs">
+                  <Siren aria-hidden="true" className="size-4" />
+                  Open an incident to group related alerts under one commander and one conversation.
+                </span>
+              </EmptyState>
+            )
+          }
+        </QueryBody>
       </section>
     </div>
   );

@@ -6,7 +6,7 @@ import { useId, useMemo, useState } from "react";
 import { OPEN_STATUSES, sortForInbox } from "@/components/alerts/inbox-model";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
-import { ErrorState, LoadingRows } from "@/components/ui/states";
+import { QueryBody } from "@/components/ui/states";
 import { useAlerts } from "@/lib/queries/alerts";
 import { useMergeAlerts } from "@/lib/queries/incidents";
 import { notify, notifyError } from "@/lib/toast";
@@ -31,7 +31,8 @@ function MergeForm({ incident, onDone }: { incident: IncidentRead; onDone: () =>
         onSuccess: () => {
           notify({
             tone: "success",
-            title: selected.length === 1 ? "Alert added to the incident" : `${selected.length} alerts added to the incident`,
+            title:
+              selected.length === 1 ? "Alert added to the incident" : `${selected.length} alerts added to the incident`,
           });
           onDone();
         },
@@ -45,17 +46,15 @@ function MergeForm({ incident, onDone }: { incident: IncidentRead; onDone: () =>
       <h3 id={`${id}-alerts`} className="text-sm font-medium text-foreground">
         Open alerts not in any incident
       </h3>
-      {openAlerts.data ? (
-        candidates.length ? (
-          <AlertPicker alerts={candidates} selected={selected} onChange={setSelected} labelledBy={`${id}-alerts`} />
-        ) : (
-          <p className="text-sm text-muted-foreground">Every open alert already belongs to an incident.</p>
-        )
-      ) : openAlerts.isError ? (
-        <ErrorState error={openAlerts.error} onRetry={() => void openAlerts.refetch()} />
-      ) : (
-        <LoadingRows rows={3} label="Loading open alerts" />
-      )}
+      <QueryBody query={openAlerts} loading="Loading open alerts" rows={3}>
+        {() =>
+          candidates.length ? (
+            <AlertPicker alerts={candidates} selected={selected} onChange={setSelected} labelledBy={`${id}-alerts`} />
+          ) : (
+            <p className="text-sm text-muted-foreground">Every open alert already belongs to an incident.</p>
+          )
+        }
+      </QueryBody>
       {tooMany ? (
         <p role="alert" className="text-xs font-medium text-danger">
           Pick at most {ALERTS_MAX} alerts at once.

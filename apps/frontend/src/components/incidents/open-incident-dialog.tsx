@@ -7,7 +7,7 @@ import { incidentHref } from "@/components/alerts/alert-list";
 import { OPEN_STATUSES, sortForInbox } from "@/components/alerts/inbox-model";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
-import { ErrorState, LoadingRows } from "@/components/ui/states";
+import { QueryBody } from "@/components/ui/states";
 import { useAlerts } from "@/lib/queries/alerts";
 import { useIncidents, useOpenIncident } from "@/lib/queries/incidents";
 import { useMembers } from "@/lib/queries/users";
@@ -79,27 +79,25 @@ export function OpenIncidentForm({ onOpened }: { onOpened: (incidentId: string) 
         <h3 id={`${idPrefix}-alerts`} className="text-sm font-medium text-foreground">
           Alerts to group under it (optional)
         </h3>
-        {openAlerts.data ? (
-          alerts.length ? (
-            <AlertPicker
-              alerts={alerts}
-              selected={values.alertIds}
-              onChange={(alertIds) => change({ alertIds })}
-              labelledBy={`${idPrefix}-alerts`}
-              noteFor={(alert) =>
-                alert.incident_id
-                  ? `Moves it out of “${incidentTitles.get(alert.incident_id) ?? "another incident"}”`
-                  : undefined
-              }
-            />
-          ) : (
-            <p className="text-sm text-muted-foreground">No open alerts right now. You can add alerts later.</p>
-          )
-        ) : openAlerts.isError ? (
-          <ErrorState error={openAlerts.error} onRetry={() => void openAlerts.refetch()} />
-        ) : (
-          <LoadingRows rows={2} label="Loading open alerts" />
-        )}
+        <QueryBody query={openAlerts} loading="Loading open alerts" rows={2}>
+          {() =>
+            alerts.length ? (
+              <AlertPicker
+                alerts={alerts}
+                selected={values.alertIds}
+                onChange={(alertIds) => change({ alertIds })}
+                labelledBy={`${idPrefix}-alerts`}
+                noteFor={(alert) =>
+                  alert.incident_id
+                    ? `Moves it out of “${incidentTitles.get(alert.incident_id) ?? "another incident"}”`
+                    : undefined
+                }
+              />
+            ) : (
+              <p className="text-sm text-muted-foreground">No open alerts right now. You can add alerts later.</p>
+            )
+          }
+        </QueryBody>
         {errors.alertIds ? (
           <p role="alert" className="text-xs font-medium text-danger">
             {errors.alertIds}

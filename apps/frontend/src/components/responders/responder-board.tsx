@@ -12,7 +12,7 @@ import type { MapPoint } from "@/components/map/map-types";
 import { Freshness } from "@/components/shell/freshness";
 import { Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { EmptyState, ErrorState, LoadingRows } from "@/components/ui/states";
+import { EmptyState, QueryBody } from "@/components/ui/states";
 import { useSessionStore } from "@/lib/auth/session-store";
 import { useResponders, useTeamsById, type ResponderFilters } from "@/lib/queries/responders";
 import { isStaff } from "@/lib/roles";
@@ -120,7 +120,11 @@ function ResponderCard({
               <span className="font-mono tabular-nums">{formatPosition(fix.lat, fix.lon)}</span>
               {accuracy ? <span className="text-muted-foreground">{accuracy}</span> : null}
             </p>
-            <p className={stale ? "flex items-center gap-xs text-xs font-medium text-foreground" : "text-xs text-muted-foreground"}>
+            <p
+              className={
+                stale ? "flex items-center gap-xs text-xs font-medium text-foreground" : "text-xs text-muted-foreground"
+              }
+            >
               {stale ? <Clock aria-hidden="true" className="size-3" /> : null}
               <time dateTime={fix.recorded_at} title={formatDateTime(fix.recorded_at)}>
                 {formatAge(fix.recorded_at, now)}
@@ -160,7 +164,13 @@ export function ResponderBoard() {
     return result;
   }, [everyone.data]);
   const skills = useMemo(
-    () => [...new Set([...(everyone.data?.items ?? []).flatMap((responder) => responder.skills), ...(skill ? [skill] : [])])].sort(),
+    () =>
+      [
+        ...new Set([
+          ...(everyone.data?.items ?? []).flatMap((responder) => responder.skills),
+          ...(skill ? [skill] : []),
+        ]),
+      ].sort(),
     [everyone.data, skill],
   );
   const filtered = availability.length > 0 || Boolean(skill);
@@ -181,7 +191,10 @@ export function ResponderBoard() {
         </p>
         <Freshness updatedAt={query.dataUpdatedAt} failing={query.isError} />
       </div>
-      <section aria-label="Filters" className="flex flex-col gap-md rounded-lg border border-border bg-surface p-md sm:flex-row sm:flex-wrap sm:items-end sm:gap-xl">
+      <section
+        aria-label="Filters"
+        className="flex flex-col gap-md rounded-lg border border-border bg-surface p-md sm:flex-row sm:flex-wrap sm:items-end sm:gap-xl"
+      >
         <FilterGroup legend="Availability">
           {AVAILABILITIES.map((value) => (
             <FilterChip
@@ -208,61 +221,61 @@ export function ResponderBoard() {
         </div>
       </section>
 
-      {query.data ? (
-        <>
-          <Section title="Map of last known positions" id="responders-map">
-            <GeoMap
-              label={`Map of the last known positions of ${points.length} responders`}
-              points={points}
-              emptyText={responders.length ? "None of these responders has reported a location." : "No responders to show."}
-            />
-            {withoutFix ? (
-              <p className="text-xs text-muted-foreground">
-                {withoutFix} {withoutFix === 1 ? "responder has" : "responders have"} not reported a location and
-                {withoutFix === 1 ? " is" : " are"} not on the map.
-              </p>
-            ) : null}
-          </Section>
-          <section aria-labelledby="responders-list" className="flex flex-col gap-sm">
-            <h2 id="responders-list" className="text-base font-semibold text-foreground">
-              {responders.length} {responders.length === 1 ? "responder" : "responders"}
-              {filtered ? " match" : ""}, available first
-            </h2>
-            {responders.length ? (
-              <ul className="flex flex-col gap-sm">
-                {responders.map((responder) => (
-                  <ResponderCard
-                    key={responder.user_id}
-                    responder={responder}
-                    now={now}
-                    canEdit={role ? isStaff(role) : false}
-                    teamNames={responder.team_ids
-                      .map((id) => teams.byId.get(id)?.name)
-                      .filter((name): name is string => Boolean(name))}
-                  />
-                ))}
-              </ul>
-            ) : filtered ? (
-              <EmptyState title="No responder matches these filters">
-                Clear the availability or skill filter to see everyone.
-              </EmptyState>
-            ) : (
-              <EmptyState title="No responders yet">
-                An administrator adds people with the responder role under Users.
-              </EmptyState>
-            )}
-            {query.data.next_cursor ? (
-              <p className="text-sm text-muted-foreground">
-                Showing the first {responders.length} responders; narrow the filters to see others.
-              </p>
-            ) : null}
-          </section>
-        </>
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        <LoadingRows rows={5} label="Loading responders" />
-      )}
+      <QueryBody query={query} loading="Loading responders" rows={5}>
+        {(data) => (
+          <>
+            <Section title="Map of last known positions" id="responders-map">
+              <GeoMap
+                label={`Map of the last known positions of ${points.length} responders`}
+                points={points}
+                emptyText={
+                  responders.length ? "None of these responders has reported a location." : "No responders to show."
+                }
+              />
+              {withoutFix ? (
+                <p className="text-xs text-muted-foreground">
+                  {withoutFix} {withoutFix === 1 ? "responder has" : "responders have"} not reported a location and
+                  {withoutFix === 1 ? " is" : " are"} not on the map.
+                </p>
+              ) : null}
+            </Section>
+            <section aria-labelledby="responders-list" className="flex flex-col gap-sm">
+              <h2 id="responders-list" className="text-base font-semibold text-foreground">
+                {responders.length} {responders.length === 1 ? "responder" : "responders"}
+                {filtered ? " match" : ""}, available first
+              </h2>
+              {responders.length ? (
+                <ul className="flex flex-col gap-sm">
+                  {responders.map((responder) => (
+                    <ResponderCard
+                      key={responder.user_id}
+                      responder={responder}
+                      now={now}
+                      canEdit={role ? isStaff(role) : false}
+                      teamNames={responder.team_ids
+                        .map((id) => teams.byId.get(id)?.name)
+                        .filter((name): name is string => Boolean(name))}
+                    />
+                  ))}
+                </ul>
+              ) : filtered ? (
+                <EmptyState title="No responder matches these filters">
+                  Clear the availability or skill filter to see everyone.
+                </EmptyState>
+              ) : (
+                <EmptyState title="No responders yet">
+                  An administrator adds people with the responder role under Users.
+                </EmptyState>
+              )}
+              {data.next_cursor ? (
+                <p className="text-sm text-muted-foreground">
+                  Showing the first {responders.length} responders; narrow the filters to see others.
+                </p>
+              ) : null}
+            </section>
+          </>
+        )}
+      </QueryBody>
     </div>
   );
 }

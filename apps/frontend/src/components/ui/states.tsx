@@ -47,3 +47,30 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
     </div>
   );
 }
+
+interface QueryLike<T> {
+  data: T | undefined;
+  isError: boolean;
+  error: unknown;
+  refetch: () => Promise<unknown>;
+}
+
+/**
+ * The three states of a view's data: the data (kept on screen even when a refresh fails, Freshness marks it stale),
+ * the error with a retry when nothing was ever loaded, or placeholder rows while it loads.
+ */
+export function QueryBody<T>({
+  query,
+  loading,
+  rows,
+  children,
+}: {
+  query: QueryLike<T>;
+  loading: string;
+  rows?: number;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.data !== undefined) return <>{children(query.data)}</>;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return <LoadingRows label={loading} {...(rows === undefined ? {} : { rows })} />;
+}

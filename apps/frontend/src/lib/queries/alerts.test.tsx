@@ -2,39 +2,12 @@ import type { AlertRead } from "@sos/contracts";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { act, renderHook, waitFor } from "@testing-library/react";
 import type { ReactNode } from "react";
+import { makeAlert } from "@/components/messages/test-kit";
 import { makeQueryClient } from "@/lib/query-client";
 import { useAlertTransition } from "./alerts";
 import { keys } from "./keys";
 
-const ALERT: AlertRead = {
-  id: "0193a000-0000-7000-8000-0000000000a1",
-  organization_id: "0193a000-0000-7000-8000-000000000001",
-  reporter_id: "0193a000-0000-7000-8000-000000000003",
-  incident_id: null,
-  status: "triggered",
-  severity: "critical",
-  category: "medical",
-  source: "web",
-  note: null,
-  lat: 52.52,
-  lon: 13.405,
-  accuracy_m: 12,
-  located_at: "2026-11-25T20:00:00Z",
-  created_at: "2026-11-25T20:00:00Z",
-  updated_at: "2026-11-25T20:00:00Z",
-  acknowledged_at: null,
-  acknowledged_by_id: null,
-  dispatched_at: null,
-  dispatched_by_id: null,
-  on_scene_at: null,
-  resolved_at: null,
-  resolved_by_id: null,
-  cancelled_at: null,
-  cancelled_by_id: null,
-  reopened_at: null,
-  version: 1,
-  allowed_actions: ["acknowledge", "cancel"],
-};
+const ALERT = makeAlert({ allowed_actions: ["acknowledge", "cancel"] });
 
 function setup() {
   const client = makeQueryClient();
@@ -55,7 +28,10 @@ const problem = (status: number) =>
 
 test("a transition shows its new status before the server answers", async () => {
   let answer: (response: Response) => void = () => undefined;
-  vi.stubGlobal("fetch", vi.fn(() => new Promise<Response>((resolve) => (answer = resolve))));
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(() => new Promise<Response>((resolve) => (answer = resolve))),
+  );
   const { client, hook } = setup();
   act(() => hook.result.current.mutate({ action: "acknowledge" }));
   await waitFor(() =>
@@ -74,7 +50,10 @@ test("the transition sends the alert's version as If-Match", async () => {
 });
 
 test.each([409, 412])("a %i refusal puts the alert back as it was, in the detail and the lists", async (status) => {
-  vi.stubGlobal("fetch", vi.fn(async () => problem(status)));
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => problem(status)),
+  );
   const { client, hook } = setup();
   await act(async () => {
     await hook.result.current.mutateAsync({ action: "acknowledge" }).catch(() => undefined);
