@@ -30,20 +30,42 @@ import { keys } from "./keys";
 
 export type AlertFilters = NonNullable<ListAlertsData["query"]>;
 
+/** Whether an alert passes the status and severity filters (the ones a list can apply to what it already has). */
+function passes(alert: AlertRead, filters: AlertFilters): boolean {
+  return (
+    (!filters.status?.length || filters.status.includes(alert.status)) &&
+    (!filters.severity?.length || filters.severity.includes(alert.severity))
+  );
+}
+
 export function useAlerts(filters: AlertFilters = {}) {
   return useLiveQuery({
     topic: "alerts",
     queryKey: keys.alerts.list(filters),
     queryFn: ({ signal }) => call(listAlerts({ client: api, query: { limit: 100, ...filters }, signal })),
+    // A filter change shows the matching part of the list it had at once; the server's answer then completes it.
+    placeholderData: (previous) =>
+      previous ? { items: previous.items.filter((alert) => passes(alert, filters)), next_cursor: null } : undefined,
   });
 }
 
+/** The alert as a cached list last saw it, so its page opens without waiting for the network. */
+function fromLists(client: QueryClient, id: string): AlertRead | undefined {
+  for (const [, page] of client.getQueriesData<PageAlertRead>({ queryKey: [...keys.alerts.all, "list"] })) {
+    const alert = page?.items.find((item) => item.id === id);
+    if (alert) return alert;
+  }
+  return undefined;
+}
+
 export function useAlert(id: string | undefined) {
+  const client = useQueryClient();
   return useLiveQuery({
     topic: "alert",
     queryKey: keys.alerts.detail(id ?? ""),
     queryFn: ({ signal }) => call(getAlert({ client: api, path: { alert_id: id ?? "" }, signal })),
     enabled: Boolean(id),
+    placeholderData: () => (id ? fromLists(client, id) : undefined),
   });
 }
 
