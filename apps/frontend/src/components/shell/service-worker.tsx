@@ -55,9 +55,17 @@ export function ServiceWorker() {
     const check = () => void worker.update().catch(() => undefined);
     const timer = window.setInterval(check, UPDATE_CHECK_MS);
     window.addEventListener("online", check);
-    void worker.register().catch((error: unknown) => console.warn("The offline service worker did not register", error));
+    // Installing precaches the whole app shell: it waits until the page has loaded and the main thread is idle, so
+    // it never competes with the first screen or the first taps.
+    const register = () =>
+      void worker.register().catch((error: unknown) => console.warn("The offline service worker did not register", error));
+    const whenIdle = () =>
+      "requestIdleCallback" in window ? window.requestIdleCallback(register, { timeout: 10_000 }) : register();
+    if (document.readyState === "complete") whenIdle();
+    else window.addEventListener("load", whenIdle, { once: true });
 
     return () => {
+      window.removeEventListener("load", whenIdle);
       window.clearInterval(timer);
       window.removeEventListener("online", check);
       navigator.serviceWorker.removeEventListener("controllerchange", onControllerChange);
