@@ -26,6 +26,7 @@ export default function config(phase: string): NextConfig {
         return [
           { source: "/api/:path*", destination: `${origin}/api/:path*` },
           { source: "/livez", destination: `${origin}/livez` },
+          { source: "/console-config.json", destination: `${origin}/console-config.json` },
         ];
       },
     };
