@@ -4,7 +4,7 @@ import type { MemberCreated, Role } from "@sos/contracts";
 import { UserPlus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from "@/components/ui/dialog";
 import { Input, Select } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
@@ -88,7 +88,6 @@ export function CreateMemberDialog() {
         </Button>
       </DialogTrigger>
       <DialogContent
-       
         title={created ? `${created.full_name} is invited` : "Add a member"}
         description={
           created
@@ -186,21 +185,11 @@ export function CreateMemberDialog() {
                 aria-describedby={describedBy(`${id}-password`, { hint: true, error: errors.password })}
               />
             </Field>
-            {formError ? (
-              <p role="alert" className="text-sm font-medium text-danger">
-                {formError}
-              </p>
-            ) : null}
-            <div className="flex flex-wrap justify-end gap-sm">
-              <DialogClose asChild>
-                <Button variant="outline" disabled={create.isPending}>
-                  Cancel
-                </Button>
-              </DialogClose>
+            <DialogFooter error={formError} busy={create.isPending}>
               <Button type="submit" disabled={create.isPending}>
                 {create.isPending ? "Adding…" : draft.password ? "Add member" : "Invite member"}
               </Button>
-            </div>
+            </DialogFooter>
           </form>
         )}
       </DialogContent>

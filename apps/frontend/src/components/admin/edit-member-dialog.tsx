@@ -3,7 +3,7 @@
 import type { MemberRead } from "@sos/contracts";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
@@ -81,21 +81,11 @@ export function EditMemberDialog({
               aria-describedby={describedBy(`${id}-phone`, { hint: true, error: errors.phone })}
             />
           </Field>
-          {formError ? (
-            <p role="alert" className="text-sm font-medium text-danger">
-              {formError}
-            </p>
-          ) : null}
-          <div className="flex flex-wrap justify-end gap-sm">
-            <DialogClose asChild>
-              <Button variant="outline" disabled={update.isPending}>
-                Cancel
-              </Button>
-            </DialogClose>
+          <DialogFooter error={formError} busy={update.isPending}>
             <Button type="submit" disabled={update.isPending || unchanged}>
               {update.isPending ? "Saving…" : "Save"}
             </Button>
-          </div>
+          </DialogFooter>
         </form>
       </DialogContent>
     </Dialog>

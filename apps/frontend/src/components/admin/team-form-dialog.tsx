@@ -3,7 +3,7 @@
 import type { TeamRead, TeamUpdate } from "@sos/contracts";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { ApiProblem, describeProblem } from "@/lib/api/problem";
@@ -91,7 +91,6 @@ export function TeamFormDialog({
   return (
     <Dialog open onOpenChange={(open) => (!open && !busy ? onClose() : undefined)}>
       <DialogContent
-       
         title={editing ? `Edit ${editing.name}` : "New team"}
         description={
           editing
@@ -149,21 +148,11 @@ export function TeamFormDialog({
               aria-describedby={describedBy(`${id}-description`, { error: errors.description })}
             />
           </Field>
-          {formError ? (
-            <p role="alert" className="text-sm font-medium text-danger">
-              {formError}
-            </p>
-          ) : null}
-          <div className="flex flex-wrap justify-end gap-sm">
-            <DialogClose asChild>
-              <Button variant="outline" disabled={busy}>
-                Cancel
-              </Button>
-            </DialogClose>
+          <DialogFooter error={formError} busy={busy}>
             <Button type="submit" disabled={busy || unchanged}>
               {busy ? "Saving…" : editing ? "Save" : "Create team"}
             </Button>
-          </div>
+          </DialogFooter>
         </form>
       </DialogContent>
     </Dialog>

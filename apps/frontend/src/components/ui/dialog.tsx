@@ -3,6 +3,7 @@
 import { X } from "lucide-react";
 import { Dialog as DialogPrimitive } from "radix-ui";
 import type { ComponentProps, ReactNode } from "react";
+import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/cn";
 
 export const Dialog = DialogPrimitive.Root;
@@ -30,7 +31,9 @@ export function DialogContent({
       >
         <DialogPrimitive.Title className="pr-2xl text-lg font-semibold text-foreground">{title}</DialogPrimitive.Title>
         {description ? (
-          <DialogPrimitive.Description className="text-sm text-muted-foreground">{description}</DialogPrimitive.Description>
+          <DialogPrimitive.Description className="text-sm text-muted-foreground">
+            {description}
+          </DialogPrimitive.Description>
         ) : null}
         {children}
         <DialogPrimitive.Close className="absolute right-md top-md rounded-sm p-xs text-muted-foreground hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
@@ -39,5 +42,34 @@ export function DialogContent({
         </DialogPrimitive.Close>
       </DialogPrimitive.Content>
     </DialogPrimitive.Portal>
+  );
+}
+
+/** The end of a dialog's form: its error, if any, then Cancel and the dialog's own action. */
+export function DialogFooter({
+  error,
+  busy = false,
+  children,
+}: {
+  error?: string | null | undefined;
+  busy?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      {error ? (
+        <p role="alert" className="text-sm font-medium text-danger">
+          {error}
+        </p>
+      ) : null}
+      <div className="flex flex-wrap justify-end gap-sm">
+        <DialogPrimitive.Close asChild>
+          <Button variant="outline" disabled={busy}>
+            Cancel
+          </Button>
+        </DialogPrimitive.Close>
+        {children}
+      </div>
+    </>
   );
 }
