@@ -1,4 +1,4 @@
-"""The ``sos`` command line: serve, migrate, seed-demo and create-admin."""
+"""The ``sos`` command line: serve, migrate, seed-demo, create-admin, the scheduler and the domain commands."""
 
 from __future__ import annotations
 
@@ -12,16 +12,24 @@ import typer
 import uvicorn
 
 from sos.app import create_app
+from sos.checkins.cli import app as checkins_cli
 from sos.core import migrations
 from sos.core.config import Settings
 from sos.core.db import create_engine
 from sos.core.erd import render, replace_generated
 from sos.core.openapi import render_openapi
+from sos.core.scheduler import Scheduler
 from sos.demo.accounts import create_admin_account
 from sos.demo.seed import print_logins, seed
+from sos.escalation.cli import app as policies_cli
 from sos.models import metadata
+from sos.schedules.cli import app as schedules_cli
+from sos.wiring import build_due_work
 
 app = typer.Typer(no_args_is_help=True, help="SOS Platform")
+app.add_typer(policies_cli, name="policies")
+app.add_typer(schedules_cli, name="schedules")
+app.add_typer(checkins_cli, name="checkins")
 
 
 async def _migrate(settings: Settings, revision: str) -> None:
@@ -107,3 +115,25 @@ def seed_demo(
     seeded = asyncio.run(seed(Settings(), force=force))
     typer.echo("demo organization seeded" if seeded else "database already has data; demo seed skipped")
     print_logins()
+
+
+async def _run_scheduler(settings: Settings) -> None:
+    from sos.core.uow import UnitOfWorkFactory
+
+    engine = create_engine(settings)
+    scheduler = Scheduler(
+        build_due_work(UnitOfWorkFactory(engine)),
+        poll_seconds=settings.scheduler_poll_seconds,
+        batch_size=settings.scheduler_batch_size,
+    )
+    try:
+        await scheduler.run_forever()
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def scheduler() -> None:
+    """Run escalation steps and check-in deadlines when they fall due. Any number may run at once."""
+    typer.echo("scheduler running; Ctrl-C stops it")
+    asyncio.run(_run_scheduler(Settings()))

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from sos.users.domain import Role
-from tests.authz.cases import CASES, PUBLIC_ROUTES, Case, WorldIds
+from tests.authz.cases import Case, WorldIds
+from tests.authz.matrix import CASES, PUBLIC_ROUTES
 from tests.factories import Tenant, raise_sos
 
 

@@ -51,6 +51,37 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
 
+    event_bus: Literal["inprocess", "kafka"] = Field(
+        default="inprocess",
+        description="inprocess: the relay hands events to consumers in this process; kafka: the relay publishes to "
+        "Kafka and `sos consume` processes consume them",
+    )
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = Field(default="sos", pattern=r"^[A-Za-z0-9._-]{1,100}$")
+    kafka_client_id: str = "sos-platform"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    consumer_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="Attempts before a message goes to the dead-letter topic"
+    )
+
+    job_runner: Literal["inprocess", "celery"] = Field(
+        default="inprocess", description="inprocess: jobs run in this process; celery: jobs go to Celery workers"
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    celery_broker_url: str = Field(default="", description="Defaults to SOS_REDIS_URL")
+    celery_visibility_timeout_seconds: int = Field(
+        default=300, ge=5, description="How long before a task held by a killed worker is delivered again"
+    )
+
+    scheduler_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    scheduler_batch_size: int = Field(default=100, ge=1, le=5000)
+    run_scheduler_in_process: bool = Field(
+        default=True, description="Run the escalation and check-in scheduler inside the API process"
+    )
+
     web_dir: Path | None = Field(
         default=None, description="The built web console (a static export); defaults to apps/frontend/out in a checkout"
     )

@@ -1,4 +1,4 @@
-"""The wiring of one running process: settings, engine, units of work, tokens, bus and relay."""
+"""The wiring of one running process: settings, engine, units of work, tokens, bus, relay, jobs and scheduler."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from sos.auth.membership_watch import MembershipWatch
 from sos.core.bus import InProcessEventBus
 from sos.core.config import Settings
 from sos.core.db import create_engine
+from sos.core.jobs import JobQueue, build_job_queue
 from sos.core.relay import OutboxRelay
+from sos.core.scheduler import Scheduler
 from sos.core.security import TokenSigner, load_or_create_signing_key
 from sos.core.uow import UnitOfWorkFactory
-from sos.timeline.consumer import TimelineProjection
 
 
 @dataclass(slots=True)
@@ -25,14 +26,21 @@ class Container:
     bus: InProcessEventBus
     relay: OutboxRelay
     memberships: MembershipWatch
+    jobs: JobQueue
+    scheduler: Scheduler
 
     async def start(self) -> None:
         await self.memberships.start()
+        await self.jobs.start()
         self.relay.start()
+        if self.settings.run_scheduler_in_process:
+            self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.memberships.stop()
         await self.relay.stop()
+        await self.jobs.stop()
 
     async def dispose(self) -> None:
         await self.stop()
@@ -40,10 +48,14 @@ class Container:
 
 
 def bootstrap(settings: Settings) -> Container:
+    from sos.wiring import build_consumers, build_due_work
+
     engine = create_engine(settings)
     uow_factory = UnitOfWorkFactory(engine)
+    jobs = build_job_queue(settings, uow_factory)
     bus = InProcessEventBus(uow_factory)
-    bus.subscribe(TimelineProjection())
+    for consumer in build_consumers(jobs):
+        bus.subscribe(consumer)
     relay = OutboxRelay(
         engine,
         bus,
@@ -58,4 +70,9 @@ def bootstrap(settings: Settings) -> Container:
         token_ttl_seconds=settings.access_token_ttl_seconds,
         poll_seconds=settings.membership_poll_seconds,
     )
-    return Container(settings, engine, uow_factory, signer, bus, relay, memberships)
+    scheduler = Scheduler(
+        build_due_work(uow_factory),
+        poll_seconds=settings.scheduler_poll_seconds,
+        batch_size=settings.scheduler_batch_size,
+    )
+    return Container(settings, engine, uow_factory, signer, bus, relay, memberships, jobs, scheduler)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sos.core.config import DatabaseKind
 from sos.core.events import DomainEvent, OutboxEvent, outbox_row
 
+logger = logging.getLogger("sos.uow")
+
 
 class UnitOfWork:
     """Use as ``async with uow:``; call :meth:`commit` once at the end, or everything rolls back."""
@@ -22,6 +25,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
         self._events: list[DomainEvent] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self.committed = False
 
     @property
@@ -38,8 +42,13 @@ class UnitOfWork:
     def record(self, *events: DomainEvent) -> None:
         self._events.extend(events)
 
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Runs ``callback`` once the transaction has committed; a failing callback is logged, not raised."""
+        self._after_commit.append(callback)
+
     async def __aenter__(self) -> Self:
         self._events = []
+        self._after_commit = []
         self.committed = False
         self._connection = await self._engine.connect()
         await self._connection.begin()
@@ -65,6 +74,12 @@ class UnitOfWork:
         if self._events and self._on_commit is not None:
             self._on_commit()
         self._events = []
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception:
+                logger.exception("an after-commit callback failed")
 
     async def __aexit__(
         self,

@@ -1,0 +1,3 @@
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="checkins")

@@ -1,0 +1,12 @@
+from collections.abc import Sequence
+
+from sos.core.bus import Consumer
+from sos.core.events import DomainEvent
+from sos.core.uow import UnitOfWork
+
+
+class EscalationConsumer(Consumer):
+    name = "escalation"
+
+    async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        return None
