@@ -8,7 +8,7 @@ comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
 .PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts \
-	test-frontend test-e2e web web-deps chromium bench bench-ui setup migrate clean
+	test-frontend test-e2e web web-deps chromium bench bench-events bench-ui setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -33,13 +33,15 @@ test: lint typecheck test-backend test-design-system test-contracts test-fronten
 lint: setup
 	$(UV_RUN) ruff check src tests bench
 	$(UV_RUN) ruff format --check src tests bench
+	$(UV_RUN) sos events check-compat
 
 typecheck: setup
 	$(UV_RUN) mypy src tests bench
 
 # Each database gets its own pytest process, run side by side. Coverage is measured on the SQLite run, which
 # also carries the database-independent tests; the same API suite then runs on PostgreSQL and MariaDB.
-DB_TESTS := tests/api tests/authz tests/core tests/migrations
+DB_TESTS := tests/api tests/authz tests/core tests/migrations tests/relay tests/consumers tests/jobs tests/notifications \
+	tests/escalation tests/schedules tests/checkins tests/analytics
 
 test-backend: setup
 	$(MAKE) --no-print-directory --output-sync=target -j3 test-sqlite test-postgresql test-mariadb
@@ -73,6 +75,11 @@ test-e2e: setup web chromium
 
 bench: setup
 	bash $(BACKEND)/bench/run.sh
+	$(MAKE) --no-print-directory bench-events
+
+# POST /alerts to the event consumed through Kafka (tansu) at 100 and 200 SOS/s, and the relay's events/s.
+bench-events: setup
+	cd $(BACKEND) && .venv/bin/python -m bench.events_latency && .venv/bin/python -m bench.relay_throughput
 
 # Time to an interactive inbox and interaction latency, in Chromium on a phone-sized viewport with 4x CPU throttling.
 bench-ui: setup web chromium

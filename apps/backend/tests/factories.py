@@ -149,7 +149,8 @@ async def raise_sos(client: AsyncClient, member: Member, **overrides: Any) -> di
     return alert
 
 
-async def timeline_of(container: Container, alert_id: str) -> list[Any]:
+async def timeline_of(container: Container, alert_id: str, *, kind_prefix: str = "") -> list[Any]:
+    """The alert's timeline entries, oldest first; ``kind_prefix="alert."`` leaves out notifications and the like."""
     await container.relay.drain()
     async with container.engine.connect() as connection:
         rows = await connection.execute(
@@ -157,7 +158,7 @@ async def timeline_of(container: Container, alert_id: str) -> list[Any]:
             .where(TimelineEntry.alert_id == UUID(alert_id))
             .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
         )
-        return list(rows.all())
+        return [row for row in rows.all() if row.kind.startswith(kind_prefix)]
 
 
 async def team_with(container: Container, tenant: Tenant, member: Member) -> UUID:

@@ -23,6 +23,8 @@ def make_settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         jwt_private_key=TEST_KEY_PEM,
         outbox_poll_seconds=1.0,
+        # Tests drive the scheduler themselves (`container.scheduler.tick(now=...)`), so time can be moved at will.
+        run_scheduler_in_process=False,
         log_level="WARNING",
         # Tests never pick up a console built in the checkout; tests/unit/test_web_console.py builds its own.
         web_dir=data_dir / "no-web-console",

@@ -1,35 +1,41 @@
-"""The ``sos`` command line: serve, migrate, seed-demo, create-admin, the scheduler and the domain commands."""
+"""The ``sos`` command line: serve, migrate, seed-demo, create-admin, the scheduler, the outbox relay and the domain
+commands."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from sos.app import create_app
 from sos.checkins.cli import app as checkins_cli
 from sos.core import migrations
 from sos.core.config import Settings
-from sos.core.db import create_engine
+from sos.core.container import bootstrap
+from sos.core.db import create_engine, utcnow
 from sos.core.erd import render, replace_generated
+from sos.core.event_compat import cli as events_cli
+from sos.core.logging import configure_logging
 from sos.core.openapi import render_openapi
-from sos.core.scheduler import Scheduler
+from sos.core.outbox_status import OutboxStatus, outbox_status
 from sos.demo.accounts import create_admin_account
 from sos.demo.seed import print_logins, seed
 from sos.escalation.cli import app as policies_cli
 from sos.models import metadata
 from sos.schedules.cli import app as schedules_cli
-from sos.wiring import build_due_work
 
 app = typer.Typer(no_args_is_help=True, help="SOS Platform")
 app.add_typer(policies_cli, name="policies")
 app.add_typer(schedules_cli, name="schedules")
 app.add_typer(checkins_cli, name="checkins")
+outbox_cli = typer.Typer(no_args_is_help=True, help="The transactional outbox")
+app.add_typer(outbox_cli, name="outbox")
+app.add_typer(events_cli, name="events")
 
 
 async def _migrate(settings: Settings, revision: str) -> None:
@@ -54,6 +60,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Overrides SOS_WORKERS")] = None,
 ) -> None:
     """Serve the API (and the web console, when built)."""
+    import uvicorn
+
     settings = Settings()
     uvicorn.run(
         "sos.main:app",
@@ -102,6 +110,8 @@ def openapi(
     ),
 ) -> None:
     """Write the OpenAPI document that the contracts package and the generated clients are built from."""
+    from sos.app import create_app
+
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_openapi(create_app(Settings(environment="test"))))
     typer.echo(f"wrote {output}")
@@ -118,18 +128,13 @@ def seed_demo(
 
 
 async def _run_scheduler(settings: Settings) -> None:
-    from sos.core.uow import UnitOfWorkFactory
-
-    engine = create_engine(settings)
-    scheduler = Scheduler(
-        build_due_work(UnitOfWorkFactory(engine)),
-        poll_seconds=settings.scheduler_poll_seconds,
-        batch_size=settings.scheduler_batch_size,
-    )
+    configure_logging(settings.log_level)
+    container = bootstrap(settings)
     try:
-        await scheduler.run_forever()
+        await container.jobs.start()
+        await container.scheduler.run_forever()
     finally:
-        await engine.dispose()
+        await container.dispose()
 
 
 @app.command()
@@ -137,3 +142,85 @@ def scheduler() -> None:
     """Run escalation steps and check-in deadlines when they fall due. Any number may run at once."""
     typer.echo("scheduler running; Ctrl-C stops it")
     asyncio.run(_run_scheduler(Settings()))
+
+
+async def _run_relay(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    container = bootstrap(settings)
+    relay = container.relay
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, relay.request_stop)
+    try:
+        await container.jobs.start()
+        await container.start_publisher()
+        relay.wake()
+        await relay.run()
+    finally:
+        await container.dispose()
+
+
+@app.command()
+def relay() -> None:
+    """Publish outbox events to the event bus (Kafka with SOS_EVENT_BUS=kafka). Any number may run at once;
+    SIGTERM stops one after its current batch."""
+    settings = Settings()
+    typer.echo(f"outbox relay running on the {settings.event_bus} bus; SIGTERM stops it")
+    asyncio.run(_run_relay(settings))
+    typer.echo("outbox relay stopped")
+
+
+async def _outbox_status(settings: Settings) -> OutboxStatus:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return await outbox_status(connection, utcnow())
+    finally:
+        await engine.dispose()
+
+
+@outbox_cli.command("status")
+def outbox_status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Show the relay's lag: pending, leased and failing events and the age of the oldest pending one."""
+    status = asyncio.run(_outbox_status(Settings()))
+    if as_json:
+        typer.echo(json.dumps(status.as_json(), indent=2))
+        return
+    rows = [("ALL", status.total), *status.by_aggregate_type.items()]
+    typer.echo(f"{'AGGREGATE TYPE':<24}{'PENDING':>9}{'LEASED':>8}{'FAILING':>9}{'LAG (S)':>10}  LAST ERROR")
+    for name, backlog in rows:
+        error = (backlog.last_error or "-").splitlines()[0][:60]
+        counts = f"{backlog.pending:>9}{backlog.leased:>8}{backlog.failing:>9}{backlog.lag_seconds:>10.1f}"
+        typer.echo(f"{name:<24}{counts}  {error}")
+
+
+@app.command()
+def consume(
+    consumer: Annotated[
+        list[str] | None, typer.Option("--consumer", help="Run only this consumer (repeatable); all by default")
+    ] = None,
+) -> None:
+    """Run the event consumers as Kafka consumer groups (SOS_EVENT_BUS=kafka); SIGTERM stops them cleanly."""
+    from sos.core.kafka_consumer import run_consumers
+
+    settings = Settings()
+    if settings.event_bus != "kafka":
+        typer.echo("sos consume needs SOS_EVENT_BUS=kafka; the in-process bus consumes inside the API", err=True)
+        raise typer.Exit(2)
+    asyncio.run(run_consumers(settings, consumer or None))
+
+
+@app.command()
+def worker(
+    queues: Annotated[
+        list[str] | None, typer.Option("--queue", "-Q", help="A queue to consume (repeatable); all queues by default")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Worker processes; 1 runs tasks in this process")] = 1,
+) -> None:
+    """Run a Celery worker for the background jobs (SOS_JOB_RUNNER=celery): notifications, exports, webhooks."""
+    from sos.core.celery_app import run_worker
+    from sos.core.jobs import QUEUES
+
+    run_worker(Settings(), queues or list(QUEUES), concurrency)

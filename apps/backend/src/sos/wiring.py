@@ -11,6 +11,7 @@ from sos.core.uow import UnitOfWorkFactory
 from sos.escalation.consumer import EscalationConsumer
 from sos.escalation.scheduler import EscalationDueWork
 from sos.notifications.consumer import NotificationConsumer
+from sos.notifications.scheduler import NotificationSweep
 from sos.timeline.consumer import TimelineProjection
 
 
@@ -18,5 +19,5 @@ def build_consumers(jobs: JobQueue) -> list[Consumer]:
     return [TimelineProjection(), EscalationConsumer(), NotificationConsumer(jobs), AnalyticsProjection()]
 
 
-def build_due_work(uow_factory: UnitOfWorkFactory) -> list[DueWork]:
-    return [EscalationDueWork(uow_factory), CheckinDueWork(uow_factory)]
+def build_due_work(uow_factory: UnitOfWorkFactory, jobs: JobQueue) -> list[DueWork]:
+    return [EscalationDueWork(uow_factory), CheckinDueWork(uow_factory), NotificationSweep(uow_factory, jobs)]

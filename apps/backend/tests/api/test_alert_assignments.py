@@ -54,7 +54,7 @@ async def test_assigning_again_keeps_one_assignment(client: AsyncClient, tenant:
 async def test_assignment_lands_on_the_timeline(client: AsyncClient, tenant: Tenant, container: Container) -> None:
     alert = await raise_sos(client, tenant.reporter)
     await assign(client, tenant, alert["id"], responder_ids=[str(tenant.responder.user_id)])
-    kind, data, _actor = (await timeline_of(container, alert["id"]))[-1]
+    kind, data, _actor = (await timeline_of(container, alert["id"], kind_prefix="alert."))[-1]
     assert kind == "alert.assigned"
     assert data["responder_ids"] == [str(tenant.responder.user_id)]
     assert data["team_ids"] == []
@@ -66,7 +66,7 @@ async def test_repeated_assignment_records_no_second_event(
     alert = await raise_sos(client, tenant.reporter)
     for _ in range(2):
         await assign(client, tenant, alert["id"], responder_ids=[str(tenant.responder.user_id)])
-    kinds = [kind for kind, _data, _actor in await timeline_of(container, alert["id"])]
+    kinds = [kind for kind, _data, _actor in await timeline_of(container, alert["id"], kind_prefix="alert.")]
     assert kinds == ["alert.triggered", "alert.assigned"]
 
 
@@ -174,7 +174,7 @@ async def test_unassigning_removes_the_assignment_and_visibility(
     assert listing.json() == []
     hidden = await client.get(f"/api/v1/alerts/{alert['id']}", headers=tenant.responder.headers)
     assert hidden.status_code == 404
-    kind, data, _actor = (await timeline_of(container, alert["id"]))[-1]
+    kind, data, _actor = (await timeline_of(container, alert["id"], kind_prefix="alert."))[-1]
     assert (kind, data["responder_id"], data["team_id"]) == ("alert.unassigned", str(tenant.responder.user_id), None)
 
 

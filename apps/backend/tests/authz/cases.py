@@ -224,4 +224,8 @@ PUBLIC_ROUTES = {
     "POST /api/v1/auth/token": "the login itself; covered by tests/api/test_auth.py",
     "POST /api/v1/auth/logout": "takes the refresh token as its credential; covered by tests/api/test_auth.py",
     "POST /api/v1/invitations/accept": "takes the invitation token as its credential; tests/api/test_invitations.py",
+    "GET /api/v1/oncall-feeds/schedules/{token}.ics": "calendar feed; the token in the URL is the credential; "
+    "tests/schedules/test_feeds.py",
+    "GET /api/v1/oncall-feeds/users/{token}.ics": "calendar feed; the token in the URL is the credential; "
+    "tests/schedules/test_feeds.py",
 }

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import { client } from './client.gen.js';
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetUserData, GetUserErrors, GetUserResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen.js';
-import { zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetResponderPath, zGetTeamPath, zGetUserPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListRespondersQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOpenIncidentBody, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordMyLocationBody, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zUnassignAlertPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath } from './zod.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CancelCheckinData, CancelCheckinErrors, CancelCheckinResponses, CreateEscalationPolicyData, CreateEscalationPolicyErrors, CreateEscalationPolicyResponses, CreateOverrideData, CreateOverrideErrors, CreateOverrideResponses, CreateScheduleData, CreateScheduleErrors, CreateScheduleResponses, CreateSwapData, CreateSwapErrors, CreateSwapResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeleteEscalationPolicyData, DeleteEscalationPolicyErrors, DeleteEscalationPolicyResponses, DeleteOverrideData, DeleteOverrideErrors, DeleteOverrideResponses, DeleteScheduleData, DeleteScheduleErrors, DeleteScheduleResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, ExtendCheckinData, ExtendCheckinErrors, ExtendCheckinResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetCheckinData, GetCheckinErrors, GetCheckinResponses, GetEscalationPolicyData, GetEscalationPolicyErrors, GetEscalationPolicyResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetOnCallData, GetOnCallErrors, GetOnCallResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetResponseTimesData, GetResponseTimesErrors, GetResponseTimesResponses, GetScheduleCalendarFeedData, GetScheduleCalendarFeedErrors, GetScheduleCalendarFeedResponses, GetScheduleData, GetScheduleErrors, GetScheduleResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetUserCalendarFeedData, GetUserCalendarFeedErrors, GetUserCalendarFeedResponses, GetUserData, GetUserErrors, GetUserResponses, IssueMyOncallFeedTokenData, IssueMyOncallFeedTokenResponses, IssueScheduleFeedTokenData, IssueScheduleFeedTokenErrors, IssueScheduleFeedTokenResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListCheckinsData, ListCheckinsErrors, ListCheckinsResponses, ListEscalationPoliciesData, ListEscalationPoliciesErrors, ListEscalationPoliciesResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMyNotificationsData, ListMyNotificationsErrors, ListMyNotificationsResponses, ListOverridesData, ListOverridesErrors, ListOverridesResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListSchedulesData, ListSchedulesErrors, ListScheduleShiftsData, ListScheduleShiftsErrors, ListScheduleShiftsResponses, ListSchedulesResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MarkMyNotificationReadData, MarkMyNotificationReadErrors, MarkMyNotificationReadResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ReplaceEscalationPolicyData, ReplaceEscalationPolicyErrors, ReplaceEscalationPolicyResponses, ReplaceScheduleData, ReplaceScheduleErrors, ReplaceScheduleResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetDefaultEscalationPolicyData, SetDefaultEscalationPolicyErrors, SetDefaultEscalationPolicyResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, StartCheckinData, StartCheckinErrors, StartCheckinResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UnsetDefaultEscalationPolicyData, UnsetDefaultEscalationPolicyErrors, UnsetDefaultEscalationPolicyResponses, UpdateCheckinLocationData, UpdateCheckinLocationErrors, UpdateCheckinLocationResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen.js';
+import { zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCancelCheckinHeaders, zCancelCheckinPath, zCreateEscalationPolicyBody, zCreateOverrideBody, zCreateOverridePath, zCreateScheduleBody, zCreateSwapBody, zCreateSwapPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeleteEscalationPolicyHeaders, zDeleteEscalationPolicyPath, zDeleteOverridePath, zDeleteScheduleHeaders, zDeleteSchedulePath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zExtendCheckinBody, zExtendCheckinHeaders, zExtendCheckinPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetCheckinPath, zGetEscalationPolicyPath, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetOnCallPath, zGetOnCallQuery, zGetResponderPath, zGetResponseTimesQuery, zGetScheduleCalendarFeedPath, zGetScheduleCalendarFeedQuery, zGetSchedulePath, zGetTeamPath, zGetUserCalendarFeedPath, zGetUserCalendarFeedQuery, zGetUserPath, zIssueScheduleFeedTokenPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListCheckinsQuery, zListEscalationPoliciesQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListMyNotificationsQuery, zListOverridesPath, zListOverridesQuery, zListRespondersQuery, zListScheduleShiftsPath, zListScheduleShiftsQuery, zListSchedulesQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMarkMyNotificationReadPath, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOpenIncidentBody, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordMyLocationBody, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zReplaceEscalationPolicyBody, zReplaceEscalationPolicyHeaders, zReplaceEscalationPolicyPath, zReplaceScheduleBody, zReplaceScheduleHeaders, zReplaceSchedulePath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetDefaultEscalationPolicyHeaders, zSetDefaultEscalationPolicyPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zStartCheckinBody, zStartCheckinHeaders, zUnassignAlertPath, zUnsetDefaultEscalationPolicyHeaders, zUnsetDefaultEscalationPolicyPath, zUpdateCheckinLocationBody, zUpdateCheckinLocationPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath } from './zod.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -307,6 +307,20 @@ export const getAlertTimeline = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Mean time to acknowledge and to resolve (mean, p50, p90) of the organization's alerts
+ */
+export const getResponseTimes = <ThrowOnError extends boolean = false>(options?: Options<GetResponseTimesData, ThrowOnError>) => (options?.client ?? client).get<GetResponseTimesResponses, GetResponseTimesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zGetResponseTimesQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/analytics/response-times',
+    ...options
+});
+
+/**
  * End a session: revokes its refresh token and every token rotated from it
  */
 export const logout = <ThrowOnError extends boolean = false>(options: Options<LogoutData, ThrowOnError>) => (options.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
@@ -339,6 +353,215 @@ export const issueToken = <ThrowOnError extends boolean = false>(options: Option
         'Content-Type': 'application/x-www-form-urlencoded',
         ...options.headers
     }
+});
+
+/**
+ * List check-in timers, newest first: your own, or for staff the organization's
+ */
+export const listCheckins = <ThrowOnError extends boolean = false>(options?: Options<ListCheckinsData, ThrowOnError>) => (options?.client ?? client).get<ListCheckinsResponses, ListCheckinsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListCheckinsQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins',
+    ...options
+});
+
+/**
+ * Start a safety check-in timer: unless cancelled or extended in time, it raises an SOS
+ */
+export const startCheckin = <ThrowOnError extends boolean = false>(options: Options<StartCheckinData, ThrowOnError>) => (options.client ?? client).post<StartCheckinResponses, StartCheckinErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zStartCheckinBody,
+        headers: zStartCheckinHeaders.optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get one check-in timer
+ */
+export const getCheckin = <ThrowOnError extends boolean = false>(options: Options<GetCheckinData, ThrowOnError>) => (options.client ?? client).get<GetCheckinResponses, GetCheckinErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetCheckinPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins/{checkin_id}',
+    ...options
+});
+
+/**
+ * I'm safe: stop the timer
+ */
+export const cancelCheckin = <ThrowOnError extends boolean = false>(options: Options<CancelCheckinData, ThrowOnError>) => (options.client ?? client).post<CancelCheckinResponses, CancelCheckinErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zCancelCheckinHeaders.optional(),
+        path: zCancelCheckinPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins/{checkin_id}/cancel',
+    ...options
+});
+
+/**
+ * Set a new due time, counted from now
+ */
+export const extendCheckin = <ThrowOnError extends boolean = false>(options: Options<ExtendCheckinData, ThrowOnError>) => (options.client ?? client).post<ExtendCheckinResponses, ExtendCheckinErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zExtendCheckinBody,
+        headers: zExtendCheckinHeaders.optional(),
+        path: zExtendCheckinPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins/{checkin_id}/extend',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Update the last known location the SOS would carry
+ */
+export const updateCheckinLocation = <ThrowOnError extends boolean = false>(options: Options<UpdateCheckinLocationData, ThrowOnError>) => (options.client ?? client).post<UpdateCheckinLocationResponses, UpdateCheckinLocationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateCheckinLocationBody,
+        path: zUpdateCheckinLocationPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/checkins/{checkin_id}/location',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List escalation policies
+ */
+export const listEscalationPolicies = <ThrowOnError extends boolean = false>(options?: Options<ListEscalationPoliciesData, ThrowOnError>) => (options?.client ?? client).get<ListEscalationPoliciesResponses, ListEscalationPoliciesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListEscalationPoliciesQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies',
+    ...options
+});
+
+/**
+ * Create an escalation policy
+ */
+export const createEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<CreateEscalationPolicyData, ThrowOnError>) => (options.client ?? client).post<CreateEscalationPolicyResponses, CreateEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateEscalationPolicyBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an escalation policy and stop the escalations running it
+ */
+export const deleteEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<DeleteEscalationPolicyData, ThrowOnError>) => (options.client ?? client).delete<DeleteEscalationPolicyResponses, DeleteEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteEscalationPolicyHeaders.optional(),
+        path: zDeleteEscalationPolicyPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies/{policy_id}',
+    ...options
+});
+
+/**
+ * One escalation policy with its tiers
+ */
+export const getEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<GetEscalationPolicyData, ThrowOnError>) => (options.client ?? client).get<GetEscalationPolicyResponses, GetEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetEscalationPolicyPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies/{policy_id}',
+    ...options
+});
+
+/**
+ * Replace an escalation policy, tiers and all
+ */
+export const replaceEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<ReplaceEscalationPolicyData, ThrowOnError>) => (options.client ?? client).put<ReplaceEscalationPolicyResponses, ReplaceEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zReplaceEscalationPolicyBody,
+        headers: zReplaceEscalationPolicyHeaders.optional(),
+        path: zReplaceEscalationPolicyPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies/{policy_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Stop this policy starting for every new SOS
+ */
+export const unsetDefaultEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<UnsetDefaultEscalationPolicyData, ThrowOnError>) => (options.client ?? client).delete<UnsetDefaultEscalationPolicyResponses, UnsetDefaultEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zUnsetDefaultEscalationPolicyHeaders.optional(),
+        path: zUnsetDefaultEscalationPolicyPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies/{policy_id}/default',
+    ...options
+});
+
+/**
+ * Make this the policy that starts for every new SOS
+ */
+export const setDefaultEscalationPolicy = <ThrowOnError extends boolean = false>(options: Options<SetDefaultEscalationPolicyData, ThrowOnError>) => (options.client ?? client).put<SetDefaultEscalationPolicyResponses, SetDefaultEscalationPolicyErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zSetDefaultEscalationPolicyHeaders.optional(),
+        path: zSetDefaultEscalationPolicyPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/escalation-policies/{policy_id}/default',
+    ...options
 });
 
 /**
@@ -526,6 +749,74 @@ export const acceptInvitation = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * List your in-app notifications, newest first
+ */
+export const listMyNotifications = <ThrowOnError extends boolean = false>(options?: Options<ListMyNotificationsData, ThrowOnError>) => (options?.client ?? client).get<ListMyNotificationsResponses, ListMyNotificationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListMyNotificationsQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/notifications',
+    ...options
+});
+
+/**
+ * Mark one of your notifications read; marking it again changes nothing
+ */
+export const markMyNotificationRead = <ThrowOnError extends boolean = false>(options: Options<MarkMyNotificationReadData, ThrowOnError>) => (options.client ?? client).post<MarkMyNotificationReadResponses, MarkMyNotificationReadErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zMarkMyNotificationReadPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/notifications/{notification_id}/read',
+    ...options
+});
+
+/**
+ * Issue the calendar-feed URL of your own on-call shifts, revoking the previous one
+ */
+export const issueMyOncallFeedToken = <ThrowOnError extends boolean = false>(options?: Options<IssueMyOncallFeedTokenData, ThrowOnError>) => (options?.client ?? client).post<IssueMyOncallFeedTokenResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/oncall-feed-token',
+    ...options
+});
+
+/**
+ * A schedule's shifts as an iCalendar feed; the token in the URL is the credential
+ */
+export const getScheduleCalendarFeed = <ThrowOnError extends boolean = false>(options: Options<GetScheduleCalendarFeedData, ThrowOnError>) => (options.client ?? client).get<GetScheduleCalendarFeedResponses, GetScheduleCalendarFeedErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetScheduleCalendarFeedPath,
+        query: zGetScheduleCalendarFeedQuery.optional()
+    }).parseAsync(data),
+    url: '/api/v1/oncall-feeds/schedules/{token}.ics',
+    ...options
+});
+
+/**
+ * One person's shifts across the organization as an iCalendar feed; the token is the credential
+ */
+export const getUserCalendarFeed = <ThrowOnError extends boolean = false>(options: Options<GetUserCalendarFeedData, ThrowOnError>) => (options.client ?? client).get<GetUserCalendarFeedResponses, GetUserCalendarFeedErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetUserCalendarFeedPath,
+        query: zGetUserCalendarFeedQuery.optional()
+    }).parseAsync(data),
+    url: '/api/v1/oncall-feeds/users/{token}.ics',
+    ...options
+});
+
+/**
  * The caller's organization
  */
 export const getOrganization = <ThrowOnError extends boolean = false>(options?: Options<GetOrganizationData, ThrowOnError>) => (options?.client ?? client).get<GetOrganizationResponses, unknown, ThrowOnError>({
@@ -649,6 +940,192 @@ export const updateResponder = <ThrowOnError extends boolean = false>(options: O
     }).parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/responders/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List on-call schedules
+ */
+export const listSchedules = <ThrowOnError extends boolean = false>(options?: Options<ListSchedulesData, ThrowOnError>) => (options?.client ?? client).get<ListSchedulesResponses, ListSchedulesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListSchedulesQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules',
+    ...options
+});
+
+/**
+ * Create an on-call schedule with its rotation layers
+ */
+export const createSchedule = <ThrowOnError extends boolean = false>(options: Options<CreateScheduleData, ThrowOnError>) => (options.client ?? client).post<CreateScheduleResponses, CreateScheduleErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateScheduleBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a schedule with its layers and overrides
+ */
+export const deleteSchedule = <ThrowOnError extends boolean = false>(options: Options<DeleteScheduleData, ThrowOnError>) => (options.client ?? client).delete<DeleteScheduleResponses, DeleteScheduleErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteScheduleHeaders.optional(),
+        path: zDeleteSchedulePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}',
+    ...options
+});
+
+/**
+ * One on-call schedule
+ */
+export const getSchedule = <ThrowOnError extends boolean = false>(options: Options<GetScheduleData, ThrowOnError>) => (options.client ?? client).get<GetScheduleResponses, GetScheduleErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetSchedulePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}',
+    ...options
+});
+
+/**
+ * Replace a schedule and all of its layers
+ */
+export const replaceSchedule = <ThrowOnError extends boolean = false>(options: Options<ReplaceScheduleData, ThrowOnError>) => (options.client ?? client).put<ReplaceScheduleResponses, ReplaceScheduleErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zReplaceScheduleBody,
+        headers: zReplaceScheduleHeaders.optional(),
+        path: zReplaceSchedulePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Issue the schedule's calendar-feed URL, revoking the previous one
+ */
+export const issueScheduleFeedToken = <ThrowOnError extends boolean = false>(options: Options<IssueScheduleFeedTokenData, ThrowOnError>) => (options.client ?? client).post<IssueScheduleFeedTokenResponses, IssueScheduleFeedTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zIssueScheduleFeedTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/feed-token',
+    ...options
+});
+
+/**
+ * Who is on call at a time
+ */
+export const getOnCall = <ThrowOnError extends boolean = false>(options: Options<GetOnCallData, ThrowOnError>) => (options.client ?? client).get<GetOnCallResponses, GetOnCallErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetOnCallPath,
+        query: zGetOnCallQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/on-call',
+    ...options
+});
+
+/**
+ * Overrides and swaps
+ */
+export const listOverrides = <ThrowOnError extends boolean = false>(options: Options<ListOverridesData, ThrowOnError>) => (options.client ?? client).get<ListOverridesResponses, ListOverridesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListOverridesPath,
+        query: zListOverridesQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/overrides',
+    ...options
+});
+
+/**
+ * Put someone on call for a window, whoever the layers say
+ */
+export const createOverride = <ThrowOnError extends boolean = false>(options: Options<CreateOverrideData, ThrowOnError>) => (options.client ?? client).post<CreateOverrideResponses, CreateOverrideErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateOverrideBody,
+        path: zCreateOverridePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/overrides',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove an override or swap
+ */
+export const deleteOverride = <ThrowOnError extends boolean = false>(options: Options<DeleteOverrideData, ThrowOnError>) => (options.client ?? client).delete<DeleteOverrideResponses, DeleteOverrideErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zDeleteOverridePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/overrides/{override_id}',
+    ...options
+});
+
+/**
+ * The final shifts of a window, after layers and overrides
+ */
+export const listScheduleShifts = <ThrowOnError extends boolean = false>(options: Options<ListScheduleShiftsData, ThrowOnError>) => (options.client ?? client).get<ListScheduleShiftsResponses, ListScheduleShiftsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListScheduleShiftsPath,
+        query: zListScheduleShiftsQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/shifts',
+    ...options
+});
+
+/**
+ * Hand a window of one's own on-call time to another member (staff: anyone's)
+ */
+export const createSwap = <ThrowOnError extends boolean = false>(options: Options<CreateSwapData, ThrowOnError>) => (options.client ?? client).post<CreateSwapResponses, CreateSwapErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateSwapBody,
+        path: zCreateSwapPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/schedules/{schedule_id}/swaps',
     ...options,
     headers: {
         'Content-Type': 'application/json',

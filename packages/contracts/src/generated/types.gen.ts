@@ -194,6 +194,182 @@ export type AvailabilityUpdate = {
 export type Category = 'medical' | 'fire' | 'crime' | 'accident' | 'personal_safety' | 'natural_disaster' | 'other';
 
 /**
+ * CheckinCreate
+ *
+ * Send exactly one of ``due_at`` and ``duration_minutes``.
+ */
+export type CheckinCreate = {
+    category?: Category;
+    /**
+     * Due At
+     *
+     * When to raise the SOS unless cancelled: 1 minute to 24 hours from now
+     */
+    due_at?: string | null;
+    /**
+     * Duration Minutes
+     *
+     * Instead of due_at: minutes from now
+     */
+    duration_minutes?: number | null;
+    /**
+     * Where you are now; the SOS carries the last location you sent
+     */
+    location: LocationIn;
+    /**
+     * Note
+     */
+    note?: string | null;
+    severity?: Severity;
+};
+
+/**
+ * CheckinExtend
+ *
+ * A new due time, counted from now: exactly one of ``due_at`` and ``duration_minutes``.
+ */
+export type CheckinExtend = {
+    /**
+     * Due At
+     *
+     * When to raise the SOS unless cancelled: 1 minute to 24 hours from now
+     */
+    due_at?: string | null;
+    /**
+     * Duration Minutes
+     *
+     * Instead of due_at: minutes from now
+     */
+    duration_minutes?: number | null;
+};
+
+/**
+ * CheckinRead
+ */
+export type CheckinRead = {
+    /**
+     * Accuracy M
+     */
+    accuracy_m: number | null;
+    /**
+     * Alert Id
+     *
+     * The SOS raised when the timer ran out
+     */
+    alert_id: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at: string | null;
+    /**
+     * Cancelled By Id
+     */
+    cancelled_by_id: string | null;
+    category: Category;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Due At
+     */
+    due_at: string;
+    /**
+     * Expired At
+     */
+    expired_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Lat
+     */
+    lat: number;
+    /**
+     * Located At
+     */
+    located_at: string;
+    /**
+     * Lon
+     */
+    lon: number;
+    /**
+     * Note
+     */
+    note: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    severity: Severity;
+    status: CheckinStatus;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * CheckinStatus
+ */
+export type CheckinStatus = 'active' | 'cancelled' | 'expired';
+
+/**
+ * DurationStats
+ *
+ * Statistics of one duration over the alerts that reached that step; null when none did.
+ */
+export type DurationStats = {
+    /**
+     * Count
+     *
+     * Alerts in the sample
+     */
+    count: number;
+    /**
+     * Mean Seconds
+     */
+    mean_seconds: number | null;
+    /**
+     * P50 Seconds
+     *
+     * Median, linearly interpolated
+     */
+    p50_seconds: number | null;
+    /**
+     * P90 Seconds
+     *
+     * 90th percentile, linearly interpolated
+     */
+    p90_seconds: number | null;
+};
+
+/**
+ * FeedTokenRead
+ */
+export type FeedTokenRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Url
+     *
+     * Subscribe to this URL in a calendar app; issuing a new one revokes the old URL
+     */
+    url: string;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -365,6 +541,108 @@ export type InvitationAccepted = {
      * User Id
      */
     user_id: string;
+};
+
+/**
+ * LayerIn
+ */
+export type LayerIn = {
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Handoff Time
+     *
+     * Daily and weekly: local hand-off time; defaults to the time of starts_at
+     */
+    handoff_time?: string | null;
+    /**
+     * Handoff Weekday
+     *
+     * Weekly: the hand-off day; defaults to the weekday of starts_at
+     */
+    handoff_weekday?: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun' | null;
+    /**
+     * Members
+     *
+     * Users in rotation order
+     */
+    members: Array<string>;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Priority
+     *
+     * Higher wins where layers overlap
+     */
+    priority?: number;
+    /**
+     * Restrictions
+     */
+    restrictions?: Array<RestrictionIn>;
+    rotation: RotationKind;
+    /**
+     * Shift Length Hours
+     *
+     * Custom: shift length in absolute hours
+     */
+    shift_length_hours?: number | null;
+    /**
+     * Starts At
+     *
+     * Wall-clock time in the schedule's time zone, without an offset, to the second
+     */
+    starts_at: string;
+};
+
+/**
+ * LayerRead
+ */
+export type LayerRead = {
+    /**
+     * Ends At
+     */
+    ends_at: string | null;
+    /**
+     * Handoff Time
+     */
+    handoff_time: string | null;
+    /**
+     * Handoff Weekday
+     */
+    handoff_weekday: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun' | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Members
+     */
+    members: Array<string>;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Priority
+     */
+    priority: number;
+    /**
+     * Restrictions
+     */
+    restrictions: Array<RestrictionRead>;
+    rotation: RotationKind;
+    /**
+     * Shift Length Hours
+     */
+    shift_length_hours: number | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
 };
 
 /**
@@ -645,6 +923,78 @@ export type MessageRead = {
 };
 
 /**
+ * NotificationChannel
+ */
+export type NotificationChannel = 'in_app';
+
+/**
+ * NotificationRead
+ */
+export type NotificationRead = {
+    /**
+     * Alert Id
+     */
+    alert_id: string | null;
+    /**
+     * Body
+     */
+    body: string;
+    channel: NotificationChannel;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Read At
+     */
+    read_at: string | null;
+    status: NotificationStatus;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * NotificationStatus
+ */
+export type NotificationStatus = 'pending' | 'delivered' | 'read' | 'failed';
+
+/**
+ * OnCallRead
+ */
+export type OnCallRead = {
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Schedule Id
+     */
+    schedule_id: string;
+    /**
+     * The running shift, clipped to 35 days either side of `at`
+     */
+    shift: ShiftRead | null;
+    /**
+     * User Ids
+     */
+    user_ids: Array<string>;
+};
+
+/**
  * OrganizationRead
  */
 export type OrganizationRead = {
@@ -693,6 +1043,70 @@ export type OrganizationUpdate = {
 };
 
 /**
+ * OverrideIn
+ */
+export type OverrideIn = {
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * User Id
+     *
+     * Who is on call instead during the window
+     */
+    user_id: string;
+};
+
+/**
+ * OverrideKind
+ */
+export type OverrideKind = 'override' | 'swap';
+
+/**
+ * OverrideRead
+ */
+export type OverrideRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    kind: OverrideKind;
+    /**
+     * Schedule Id
+     */
+    schedule_id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Swap Of User Id
+     */
+    swap_of_user_id: string | null;
+    /**
+     * User Id
+     */
+    user_id: string;
+};
+
+/**
  * Page[AlertRead]
  */
 export type PageAlertRead = {
@@ -700,6 +1114,22 @@ export type PageAlertRead = {
      * Items
      */
     items: Array<AlertRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * Page[CheckinRead]
+ */
+export type PageCheckinRead = {
+    /**
+     * Items
+     */
+    items: Array<CheckinRead>;
     /**
      * Next Cursor
      *
@@ -757,6 +1187,38 @@ export type PageMessageRead = {
 };
 
 /**
+ * Page[NotificationRead]
+ */
+export type PageNotificationRead = {
+    /**
+     * Items
+     */
+    items: Array<NotificationRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * Page[PolicyRead]
+ */
+export type PagePolicyRead = {
+    /**
+     * Items
+     */
+    items: Array<PolicyRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
  * Page[ResponderRead]
  */
 export type PageResponderRead = {
@@ -764,6 +1226,22 @@ export type PageResponderRead = {
      * Items
      */
     items: Array<ResponderRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * Page[ScheduleRead]
+ */
+export type PageScheduleRead = {
+    /**
+     * Items
+     */
+    items: Array<ScheduleRead>;
     /**
      * Next Cursor
      *
@@ -802,6 +1280,94 @@ export type PageTimelineEntryRead = {
      * Pass as `cursor` to get the next page; absent on the last page.
      */
     next_cursor?: string | null;
+};
+
+/**
+ * PolicyIn
+ *
+ * A whole policy: creating one and replacing one take the same body.
+ */
+export type PolicyIn = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Is Default
+     *
+     * Start this policy for every new SOS of the organization
+     */
+    is_default?: boolean;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Repeat Count
+     *
+     * How many more times the policy runs
+     */
+    repeat_count?: number;
+    /**
+     * Team Id
+     *
+     * The team this policy belongs to; a team has at most one
+     */
+    team_id?: string | null;
+    /**
+     * Tiers
+     */
+    tiers: Array<TierIn>;
+};
+
+/**
+ * PolicyRead
+ */
+export type PolicyRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Default
+     */
+    is_default: boolean;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Repeat Count
+     */
+    repeat_count: number;
+    /**
+     * Team Id
+     */
+    team_id: string | null;
+    /**
+     * Tiers
+     */
+    tiers: Array<TierRead>;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
 };
 
 /**
@@ -866,9 +1432,184 @@ export type ResponderUpdate = {
 };
 
 /**
+ * ResponseTimes
+ */
+export type ResponseTimes = {
+    /**
+     * Alerts
+     *
+     * Alerts triggered in the window
+     */
+    alerts: number;
+    /**
+     * Time from trigger to first acknowledgement
+     */
+    mtta: DurationStats;
+    /**
+     * Time from trigger to resolution (the last one, after a reopening)
+     */
+    mttr: DurationStats;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Severity
+     *
+     * The severities counted; empty means all
+     */
+    severity: Array<Severity>;
+    /**
+     * Triggered After
+     *
+     * Window start (inclusive), on the trigger time
+     */
+    triggered_after: string | null;
+    /**
+     * Triggered Before
+     *
+     * Window end (exclusive), on the trigger time
+     */
+    triggered_before: string | null;
+};
+
+/**
+ * RestrictionIn
+ */
+export type RestrictionIn = {
+    /**
+     * End
+     *
+     * A window whose end is not after its start runs past midnight
+     */
+    end: string;
+    /**
+     * Start
+     */
+    start: string;
+    /**
+     * Weekdays
+     *
+     * The days the window starts on
+     */
+    weekdays: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+};
+
+/**
+ * RestrictionRead
+ */
+export type RestrictionRead = {
+    /**
+     * End
+     */
+    end: string;
+    /**
+     * Start
+     */
+    start: string;
+    /**
+     * Weekdays
+     */
+    weekdays: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+};
+
+/**
  * Role
  */
 export type Role = 'admin' | 'coordinator' | 'responder' | 'reporter';
+
+/**
+ * RotationKind
+ */
+export type RotationKind = 'daily' | 'weekly' | 'custom';
+
+/**
+ * ScheduleIn
+ */
+export type ScheduleIn = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Layers
+     */
+    layers?: Array<LayerIn>;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Team Id
+     */
+    team_id?: string | null;
+    /**
+     * Time Zone
+     */
+    time_zone: string;
+};
+
+/**
+ * ScheduleRead
+ */
+export type ScheduleRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Layers
+     */
+    layers: Array<LayerRead>;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Team Id
+     */
+    team_id: string | null;
+    /**
+     * Time Zone
+     */
+    time_zone: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * ScheduleTarget
+ */
+export type ScheduleTarget = {
+    /**
+     * Kind
+     */
+    kind: 'schedule';
+    /**
+     * Schedule Id
+     *
+     * Whoever is on call on the schedule when the tier runs
+     */
+    schedule_id: string;
+};
 
 /**
  * Severity
@@ -876,9 +1617,89 @@ export type Role = 'admin' | 'coordinator' | 'responder' | 'reporter';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 /**
+ * ShiftRead
+ */
+export type ShiftRead = {
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Layer Id
+     */
+    layer_id: string | null;
+    /**
+     * Override Id
+     */
+    override_id: string | null;
+    source: ShiftSource;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * User Id
+     */
+    user_id: string;
+};
+
+/**
+ * ShiftSource
+ */
+export type ShiftSource = 'layer' | 'override' | 'swap';
+
+/**
+ * ShiftsRead
+ */
+export type ShiftsRead = {
+    /**
+     * End
+     */
+    end: string;
+    /**
+     * Schedule Id
+     */
+    schedule_id: string;
+    /**
+     * Shifts
+     */
+    shifts: Array<ShiftRead>;
+    /**
+     * Start
+     */
+    start: string;
+};
+
+/**
  * SourceChannel
  */
-export type SourceChannel = 'app' | 'web' | 'sms' | 'api' | 'email' | 'voice';
+export type SourceChannel = 'app' | 'web' | 'sms' | 'api' | 'email' | 'voice' | 'checkin';
+
+/**
+ * SwapIn
+ */
+export type SwapIn = {
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Swap Of User Id
+     *
+     * Who hands the shift over; defaults to the caller, who must be on call throughout
+     */
+    swap_of_user_id?: string | null;
+    /**
+     * User Id
+     *
+     * Who is on call instead during the window
+     */
+    user_id: string;
+};
 
 /**
  * TeamCreate
@@ -976,6 +1797,22 @@ export type TeamRead = {
 export type TeamRole = 'lead' | 'member';
 
 /**
+ * TeamTarget
+ */
+export type TeamTarget = {
+    /**
+     * Kind
+     */
+    kind: 'team';
+    /**
+     * Team Id
+     *
+     * Every current member of the team
+     */
+    team_id: string;
+};
+
+/**
  * TeamUpdate
  */
 export type TeamUpdate = {
@@ -995,6 +1832,52 @@ export type TeamUpdate = {
      * null makes it a top-level team
      */
     parent_id?: string | null;
+};
+
+/**
+ * TierIn
+ */
+export type TierIn = {
+    /**
+     * Delay Minutes
+     *
+     * Minutes to wait after this tier before the next tier (or the next cycle) runs
+     */
+    delay_minutes: number;
+    /**
+     * Targets
+     */
+    targets: Array<({
+        kind: 'user';
+    } & UserTarget) | ({
+        kind: 'team';
+    } & TeamTarget) | ({
+        kind: 'schedule';
+    } & ScheduleTarget)>;
+};
+
+/**
+ * TierRead
+ */
+export type TierRead = {
+    /**
+     * Delay Minutes
+     */
+    delay_minutes: number;
+    /**
+     * Position
+     */
+    position: number;
+    /**
+     * Targets
+     */
+    targets: Array<({
+        kind: 'user';
+    } & UserTarget) | ({
+        kind: 'team';
+    } & TeamTarget) | ({
+        kind: 'schedule';
+    } & ScheduleTarget)>;
 };
 
 /**
@@ -1119,6 +2002,22 @@ export type TransitionIn = {
      * Note
      */
     note?: string | null;
+};
+
+/**
+ * UserTarget
+ */
+export type UserTarget = {
+    /**
+     * Kind
+     */
+    kind: 'user';
+    /**
+     * User Id
+     *
+     * An active, non-reporter member of the organization
+     */
+    user_id: string;
 };
 
 /**
@@ -1859,6 +2758,50 @@ export type GetAlertTimelineResponses = {
 
 export type GetAlertTimelineResponse = GetAlertTimelineResponses[keyof GetAlertTimelineResponses];
 
+export type GetResponseTimesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Triggered After
+         *
+         * Alerts triggered at or after this time
+         */
+        triggered_after?: string | null;
+        /**
+         * Triggered Before
+         *
+         * Alerts triggered before this time
+         */
+        triggered_before?: string | null;
+        /**
+         * Severity
+         *
+         * Only alerts of these severities
+         */
+        severity?: Array<Severity> | null;
+    };
+    url: '/api/v1/analytics/response-times';
+};
+
+export type GetResponseTimesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetResponseTimesError = GetResponseTimesErrors[keyof GetResponseTimesErrors];
+
+export type GetResponseTimesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ResponseTimes;
+};
+
+export type GetResponseTimesResponse = GetResponseTimesResponses[keyof GetResponseTimesResponses];
+
 export type LogoutData = {
     body: LogoutRequest;
     path?: never;
@@ -1912,6 +2855,510 @@ export type IssueTokenResponses = {
 };
 
 export type IssueTokenResponse = IssueTokenResponses[keyof IssueTokenResponses];
+
+export type ListCheckinsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Status
+         *
+         * Any of these statuses
+         */
+        status?: Array<CheckinStatus> | null;
+        /**
+         * User Id
+         *
+         * Only this person's timers
+         */
+        user_id?: string | null;
+        /**
+         * Cursor
+         *
+         * From a previous page's next_cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/checkins';
+};
+
+export type ListCheckinsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListCheckinsError = ListCheckinsErrors[keyof ListCheckinsErrors];
+
+export type ListCheckinsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageCheckinRead;
+};
+
+export type ListCheckinsResponse = ListCheckinsResponses[keyof ListCheckinsResponses];
+
+export type StartCheckinData = {
+    body: CheckinCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * A client-generated unique key; repeating it returns the timer it first created.
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/checkins';
+};
+
+export type StartCheckinErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StartCheckinError = StartCheckinErrors[keyof StartCheckinErrors];
+
+export type StartCheckinResponses = {
+    /**
+     * Replay of an Idempotency-Key: the first timer
+     */
+    200: CheckinRead;
+    /**
+     * Successful Response
+     */
+    201: CheckinRead;
+};
+
+export type StartCheckinResponse = StartCheckinResponses[keyof StartCheckinResponses];
+
+export type GetCheckinData = {
+    body?: never;
+    path: {
+        /**
+         * Checkin Id
+         */
+        checkin_id: string;
+    };
+    query?: never;
+    url: '/api/v1/checkins/{checkin_id}';
+};
+
+export type GetCheckinErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetCheckinError = GetCheckinErrors[keyof GetCheckinErrors];
+
+export type GetCheckinResponses = {
+    /**
+     * Successful Response
+     */
+    200: CheckinRead;
+};
+
+export type GetCheckinResponse = GetCheckinResponses[keyof GetCheckinResponses];
+
+export type CancelCheckinData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Checkin Id
+         */
+        checkin_id: string;
+    };
+    query?: never;
+    url: '/api/v1/checkins/{checkin_id}/cancel';
+};
+
+export type CancelCheckinErrors = {
+    /**
+     * The timer is no longer active
+     */
+    409: unknown;
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type CancelCheckinError = CancelCheckinErrors[keyof CancelCheckinErrors];
+
+export type CancelCheckinResponses = {
+    /**
+     * Successful Response
+     */
+    200: CheckinRead;
+};
+
+export type CancelCheckinResponse = CancelCheckinResponses[keyof CancelCheckinResponses];
+
+export type ExtendCheckinData = {
+    body: CheckinExtend;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Checkin Id
+         */
+        checkin_id: string;
+    };
+    query?: never;
+    url: '/api/v1/checkins/{checkin_id}/extend';
+};
+
+export type ExtendCheckinErrors = {
+    /**
+     * The timer is no longer active
+     */
+    409: unknown;
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ExtendCheckinError = ExtendCheckinErrors[keyof ExtendCheckinErrors];
+
+export type ExtendCheckinResponses = {
+    /**
+     * Successful Response
+     */
+    200: CheckinRead;
+};
+
+export type ExtendCheckinResponse = ExtendCheckinResponses[keyof ExtendCheckinResponses];
+
+export type UpdateCheckinLocationData = {
+    body: LocationIn;
+    path: {
+        /**
+         * Checkin Id
+         */
+        checkin_id: string;
+    };
+    query?: never;
+    url: '/api/v1/checkins/{checkin_id}/location';
+};
+
+export type UpdateCheckinLocationErrors = {
+    /**
+     * The timer is no longer active
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UpdateCheckinLocationError = UpdateCheckinLocationErrors[keyof UpdateCheckinLocationErrors];
+
+export type UpdateCheckinLocationResponses = {
+    /**
+     * Successful Response
+     */
+    200: CheckinRead;
+};
+
+export type UpdateCheckinLocationResponse = UpdateCheckinLocationResponses[keyof UpdateCheckinLocationResponses];
+
+export type ListEscalationPoliciesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         *
+         * From a previous page's next_cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/escalation-policies';
+};
+
+export type ListEscalationPoliciesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListEscalationPoliciesError = ListEscalationPoliciesErrors[keyof ListEscalationPoliciesErrors];
+
+export type ListEscalationPoliciesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePolicyRead;
+};
+
+export type ListEscalationPoliciesResponse = ListEscalationPoliciesResponses[keyof ListEscalationPoliciesResponses];
+
+export type CreateEscalationPolicyData = {
+    body: PolicyIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/escalation-policies';
+};
+
+export type CreateEscalationPolicyErrors = {
+    /**
+     * The team already has an escalation policy
+     */
+    409: unknown;
+    /**
+     * Invalid policy: no tiers, a delay out of range, or a target that is not usable
+     */
+    422: unknown;
+};
+
+export type CreateEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    201: PolicyRead;
+};
+
+export type CreateEscalationPolicyResponse = CreateEscalationPolicyResponses[keyof CreateEscalationPolicyResponses];
+
+export type DeleteEscalationPolicyData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Policy Id
+         */
+        policy_id: string;
+    };
+    query?: never;
+    url: '/api/v1/escalation-policies/{policy_id}';
+};
+
+export type DeleteEscalationPolicyErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeleteEscalationPolicyError = DeleteEscalationPolicyErrors[keyof DeleteEscalationPolicyErrors];
+
+export type DeleteEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteEscalationPolicyResponse = DeleteEscalationPolicyResponses[keyof DeleteEscalationPolicyResponses];
+
+export type GetEscalationPolicyData = {
+    body?: never;
+    path: {
+        /**
+         * Policy Id
+         */
+        policy_id: string;
+    };
+    query?: never;
+    url: '/api/v1/escalation-policies/{policy_id}';
+};
+
+export type GetEscalationPolicyErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetEscalationPolicyError = GetEscalationPolicyErrors[keyof GetEscalationPolicyErrors];
+
+export type GetEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    200: PolicyRead;
+};
+
+export type GetEscalationPolicyResponse = GetEscalationPolicyResponses[keyof GetEscalationPolicyResponses];
+
+export type ReplaceEscalationPolicyData = {
+    body: PolicyIn;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Policy Id
+         */
+        policy_id: string;
+    };
+    query?: never;
+    url: '/api/v1/escalation-policies/{policy_id}';
+};
+
+export type ReplaceEscalationPolicyErrors = {
+    /**
+     * The team already has an escalation policy
+     */
+    409: unknown;
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Invalid policy: no tiers, a delay out of range, or a target that is not usable
+     */
+    422: unknown;
+};
+
+export type ReplaceEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    200: PolicyRead;
+};
+
+export type ReplaceEscalationPolicyResponse = ReplaceEscalationPolicyResponses[keyof ReplaceEscalationPolicyResponses];
+
+export type UnsetDefaultEscalationPolicyData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Policy Id
+         */
+        policy_id: string;
+    };
+    query?: never;
+    url: '/api/v1/escalation-policies/{policy_id}/default';
+};
+
+export type UnsetDefaultEscalationPolicyErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UnsetDefaultEscalationPolicyError = UnsetDefaultEscalationPolicyErrors[keyof UnsetDefaultEscalationPolicyErrors];
+
+export type UnsetDefaultEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    200: PolicyRead;
+};
+
+export type UnsetDefaultEscalationPolicyResponse = UnsetDefaultEscalationPolicyResponses[keyof UnsetDefaultEscalationPolicyResponses];
+
+export type SetDefaultEscalationPolicyData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Policy Id
+         */
+        policy_id: string;
+    };
+    query?: never;
+    url: '/api/v1/escalation-policies/{policy_id}/default';
+};
+
+export type SetDefaultEscalationPolicyErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SetDefaultEscalationPolicyError = SetDefaultEscalationPolicyErrors[keyof SetDefaultEscalationPolicyErrors];
+
+export type SetDefaultEscalationPolicyResponses = {
+    /**
+     * Successful Response
+     */
+    200: PolicyRead;
+};
+
+export type SetDefaultEscalationPolicyResponse = SetDefaultEscalationPolicyResponses[keyof SetDefaultEscalationPolicyResponses];
 
 export type ListIncidentsData = {
     body?: never;
@@ -2325,6 +3772,180 @@ export type AcceptInvitationResponses = {
 
 export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
 
+export type ListMyNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Unread
+         *
+         * Only the ones you have not read yet
+         */
+        unread?: boolean;
+        /**
+         * Cursor
+         *
+         * From a previous page's next_cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/me/notifications';
+};
+
+export type ListMyNotificationsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListMyNotificationsError = ListMyNotificationsErrors[keyof ListMyNotificationsErrors];
+
+export type ListMyNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageNotificationRead;
+};
+
+export type ListMyNotificationsResponse = ListMyNotificationsResponses[keyof ListMyNotificationsResponses];
+
+export type MarkMyNotificationReadData = {
+    body?: never;
+    path: {
+        /**
+         * Notification Id
+         */
+        notification_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/notifications/{notification_id}/read';
+};
+
+export type MarkMyNotificationReadErrors = {
+    /**
+     * No such notification for you
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type MarkMyNotificationReadError = MarkMyNotificationReadErrors[keyof MarkMyNotificationReadErrors];
+
+export type MarkMyNotificationReadResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRead;
+};
+
+export type MarkMyNotificationReadResponse = MarkMyNotificationReadResponses[keyof MarkMyNotificationReadResponses];
+
+export type IssueMyOncallFeedTokenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/oncall-feed-token';
+};
+
+export type IssueMyOncallFeedTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: FeedTokenRead;
+};
+
+export type IssueMyOncallFeedTokenResponse = IssueMyOncallFeedTokenResponses[keyof IssueMyOncallFeedTokenResponses];
+
+export type GetScheduleCalendarFeedData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         *
+         * The unguessable token of the feed URL
+         */
+        token: string;
+    };
+    query?: {
+        /**
+         * Weeks
+         *
+         * How many weeks ahead the feed reaches
+         */
+        weeks?: number;
+    };
+    url: '/api/v1/oncall-feeds/schedules/{token}.ics';
+};
+
+export type GetScheduleCalendarFeedErrors = {
+    /**
+     * No feed behind this token
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetScheduleCalendarFeedError = GetScheduleCalendarFeedErrors[keyof GetScheduleCalendarFeedErrors];
+
+export type GetScheduleCalendarFeedResponses = {
+    /**
+     * An RFC 5545 calendar
+     */
+    200: unknown;
+};
+
+export type GetUserCalendarFeedData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         *
+         * The unguessable token of the feed URL
+         */
+        token: string;
+    };
+    query?: {
+        /**
+         * Weeks
+         *
+         * How many weeks ahead the feed reaches
+         */
+        weeks?: number;
+    };
+    url: '/api/v1/oncall-feeds/users/{token}.ics';
+};
+
+export type GetUserCalendarFeedErrors = {
+    /**
+     * No feed behind this token
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetUserCalendarFeedError = GetUserCalendarFeedErrors[keyof GetUserCalendarFeedErrors];
+
+export type GetUserCalendarFeedResponses = {
+    /**
+     * An RFC 5545 calendar
+     */
+    200: unknown;
+};
+
 export type GetOrganizationData = {
     body?: never;
     path?: never;
@@ -2581,6 +4202,420 @@ export type UpdateResponderResponses = {
 };
 
 export type UpdateResponderResponse = UpdateResponderResponses[keyof UpdateResponderResponses];
+
+export type ListSchedulesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         *
+         * From a previous page's next_cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/schedules';
+};
+
+export type ListSchedulesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListSchedulesError = ListSchedulesErrors[keyof ListSchedulesErrors];
+
+export type ListSchedulesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageScheduleRead;
+};
+
+export type ListSchedulesResponse = ListSchedulesResponses[keyof ListSchedulesResponses];
+
+export type CreateScheduleData = {
+    body: ScheduleIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/schedules';
+};
+
+export type CreateScheduleErrors = {
+    /**
+     * A schedule with this name exists
+     */
+    409: unknown;
+    /**
+     * Unknown time zone, empty layer, unknown member, or layers of equal priority that overlap
+     */
+    422: unknown;
+};
+
+export type CreateScheduleResponses = {
+    /**
+     * Successful Response
+     */
+    201: ScheduleRead;
+};
+
+export type CreateScheduleResponse = CreateScheduleResponses[keyof CreateScheduleResponses];
+
+export type DeleteScheduleData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}';
+};
+
+export type DeleteScheduleErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeleteScheduleError = DeleteScheduleErrors[keyof DeleteScheduleErrors];
+
+export type DeleteScheduleResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteScheduleResponse = DeleteScheduleResponses[keyof DeleteScheduleResponses];
+
+export type GetScheduleData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}';
+};
+
+export type GetScheduleErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetScheduleError = GetScheduleErrors[keyof GetScheduleErrors];
+
+export type GetScheduleResponses = {
+    /**
+     * Successful Response
+     */
+    200: ScheduleRead;
+};
+
+export type GetScheduleResponse = GetScheduleResponses[keyof GetScheduleResponses];
+
+export type ReplaceScheduleData = {
+    body: ScheduleIn;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}';
+};
+
+export type ReplaceScheduleErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Unknown time zone, empty layer, unknown member, or layers of equal priority that overlap
+     */
+    422: unknown;
+};
+
+export type ReplaceScheduleResponses = {
+    /**
+     * Successful Response
+     */
+    200: ScheduleRead;
+};
+
+export type ReplaceScheduleResponse = ReplaceScheduleResponses[keyof ReplaceScheduleResponses];
+
+export type IssueScheduleFeedTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}/feed-token';
+};
+
+export type IssueScheduleFeedTokenErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type IssueScheduleFeedTokenError = IssueScheduleFeedTokenErrors[keyof IssueScheduleFeedTokenErrors];
+
+export type IssueScheduleFeedTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: FeedTokenRead;
+};
+
+export type IssueScheduleFeedTokenResponse = IssueScheduleFeedTokenResponses[keyof IssueScheduleFeedTokenResponses];
+
+export type GetOnCallData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: {
+        /**
+         * At
+         *
+         * Defaults to now
+         */
+        at?: string | null;
+    };
+    url: '/api/v1/schedules/{schedule_id}/on-call';
+};
+
+export type GetOnCallErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetOnCallError = GetOnCallErrors[keyof GetOnCallErrors];
+
+export type GetOnCallResponses = {
+    /**
+     * Successful Response
+     */
+    200: OnCallRead;
+};
+
+export type GetOnCallResponse = GetOnCallResponses[keyof GetOnCallResponses];
+
+export type ListOverridesData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: {
+        /**
+         * Ending After
+         *
+         * Only those still running or to come then
+         */
+        ending_after?: string | null;
+    };
+    url: '/api/v1/schedules/{schedule_id}/overrides';
+};
+
+export type ListOverridesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListOverridesError = ListOverridesErrors[keyof ListOverridesErrors];
+
+export type ListOverridesResponses = {
+    /**
+     * Response List Overrides
+     *
+     * Successful Response
+     */
+    200: Array<OverrideRead>;
+};
+
+export type ListOverridesResponse = ListOverridesResponses[keyof ListOverridesResponses];
+
+export type CreateOverrideData = {
+    body: OverrideIn;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}/overrides';
+};
+
+export type CreateOverrideErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type CreateOverrideError = CreateOverrideErrors[keyof CreateOverrideErrors];
+
+export type CreateOverrideResponses = {
+    /**
+     * Successful Response
+     */
+    201: OverrideRead;
+};
+
+export type CreateOverrideResponse = CreateOverrideResponses[keyof CreateOverrideResponses];
+
+export type DeleteOverrideData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+        /**
+         * Override Id
+         */
+        override_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}/overrides/{override_id}';
+};
+
+export type DeleteOverrideErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeleteOverrideError = DeleteOverrideErrors[keyof DeleteOverrideErrors];
+
+export type DeleteOverrideResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteOverrideResponse = DeleteOverrideResponses[keyof DeleteOverrideResponses];
+
+export type ListScheduleShiftsData = {
+    body?: never;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: {
+        /**
+         * Start
+         *
+         * Defaults to now
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Defaults to 7 days after start; at most 93 days
+         */
+        end?: string | null;
+    };
+    url: '/api/v1/schedules/{schedule_id}/shifts';
+};
+
+export type ListScheduleShiftsErrors = {
+    /**
+     * end is not after start, or the window spans more than 93 days
+     */
+    422: unknown;
+};
+
+export type ListScheduleShiftsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ShiftsRead;
+};
+
+export type ListScheduleShiftsResponse = ListScheduleShiftsResponses[keyof ListScheduleShiftsResponses];
+
+export type CreateSwapData = {
+    body: SwapIn;
+    path: {
+        /**
+         * Schedule Id
+         */
+        schedule_id: string;
+    };
+    query?: never;
+    url: '/api/v1/schedules/{schedule_id}/swaps';
+};
+
+export type CreateSwapErrors = {
+    /**
+     * The user handing over is not on call for the whole window
+     */
+    422: unknown;
+};
+
+export type CreateSwapResponses = {
+    /**
+     * Successful Response
+     */
+    201: OverrideRead;
+};
+
+export type CreateSwapResponse = CreateSwapResponses[keyof CreateSwapResponses];
 
 export type ListTeamsData = {
     body?: never;

@@ -76,6 +76,45 @@ export const zCategory = z.enum([
 ]);
 
 /**
+ * CheckinExtend
+ *
+ * A new due time, counted from now: exactly one of ``due_at`` and ``duration_minutes``.
+ */
+export const zCheckinExtend = z.object({
+    due_at: z.iso.datetime({ offset: true }).nullish(),
+    duration_minutes: z.int().gte(1).lte(1440).nullish()
+});
+
+/**
+ * CheckinStatus
+ */
+export const zCheckinStatus = z.enum([
+    'active',
+    'cancelled',
+    'expired'
+]);
+
+/**
+ * DurationStats
+ *
+ * Statistics of one duration over the alerts that reached that step; null when none did.
+ */
+export const zDurationStats = z.object({
+    count: z.int(),
+    mean_seconds: z.number().nullable(),
+    p50_seconds: z.number().nullable(),
+    p90_seconds: z.number().nullable()
+});
+
+/**
+ * FeedTokenRead
+ */
+export const zFeedTokenRead = z.object({
+    created_at: z.iso.datetime({ offset: true }),
+    url: z.string()
+});
+
+/**
  * IncidentAction
  */
 export const zIncidentAction = z.enum(['resolve', 'reopen']);
@@ -157,6 +196,37 @@ export const zMessageRead = z.object({
 });
 
 /**
+ * NotificationChannel
+ */
+export const zNotificationChannel = z.enum(['in_app']);
+
+/**
+ * NotificationStatus
+ */
+export const zNotificationStatus = z.enum([
+    'pending',
+    'delivered',
+    'read',
+    'failed'
+]);
+
+/**
+ * NotificationRead
+ */
+export const zNotificationRead = z.object({
+    alert_id: z.uuid().nullable(),
+    body: z.string(),
+    channel: zNotificationChannel,
+    created_at: z.iso.datetime({ offset: true }),
+    delivered_at: z.iso.datetime({ offset: true }).nullable(),
+    id: z.uuid(),
+    kind: z.string(),
+    read_at: z.iso.datetime({ offset: true }).nullable(),
+    status: zNotificationStatus,
+    title: z.string()
+});
+
+/**
  * OrganizationRead
  */
 export const zOrganizationRead = z.object({
@@ -178,10 +248,47 @@ export const zOrganizationUpdate = z.object({
 });
 
 /**
+ * OverrideIn
+ */
+export const zOverrideIn = z.object({
+    ends_at: z.iso.datetime({ offset: true }),
+    starts_at: z.iso.datetime({ offset: true }),
+    user_id: z.uuid()
+});
+
+/**
+ * OverrideKind
+ */
+export const zOverrideKind = z.enum(['override', 'swap']);
+
+/**
+ * OverrideRead
+ */
+export const zOverrideRead = z.object({
+    created_at: z.iso.datetime({ offset: true }),
+    created_by: z.uuid().nullable(),
+    ends_at: z.iso.datetime({ offset: true }),
+    id: z.uuid(),
+    kind: zOverrideKind,
+    schedule_id: z.uuid(),
+    starts_at: z.iso.datetime({ offset: true }),
+    swap_of_user_id: z.uuid().nullable(),
+    user_id: z.uuid()
+});
+
+/**
  * Page[MessageRead]
  */
 export const zPageMessageRead = z.object({
     items: z.array(zMessageRead),
+    next_cursor: z.string().nullish()
+});
+
+/**
+ * Page[NotificationRead]
+ */
+export const zPageNotificationRead = z.object({
+    items: z.array(zNotificationRead),
     next_cursor: z.string().nullish()
 });
 
@@ -219,6 +326,40 @@ export const zPageResponderRead = z.object({
 export const zResponderUpdate = z.object({
     availability: zAvailability.nullish(),
     skills: z.array(z.string()).max(50).nullish()
+});
+
+/**
+ * RestrictionIn
+ */
+export const zRestrictionIn = z.object({
+    end: z.iso.time(),
+    start: z.iso.time(),
+    weekdays: z.array(z.enum([
+        'mon',
+        'tue',
+        'wed',
+        'thu',
+        'fri',
+        'sat',
+        'sun'
+    ])).min(1).max(7)
+});
+
+/**
+ * RestrictionRead
+ */
+export const zRestrictionRead = z.object({
+    end: z.iso.time(),
+    start: z.iso.time(),
+    weekdays: z.array(z.enum([
+        'mon',
+        'tue',
+        'wed',
+        'thu',
+        'fri',
+        'sat',
+        'sun'
+    ]))
 });
 
 /**
@@ -312,6 +453,107 @@ export const zPageMemberRead = z.object({
 });
 
 /**
+ * RotationKind
+ */
+export const zRotationKind = z.enum([
+    'daily',
+    'weekly',
+    'custom'
+]);
+
+/**
+ * LayerIn
+ */
+export const zLayerIn = z.object({
+    ends_at: z.iso.datetime({ offset: true }).nullish(),
+    handoff_time: z.iso.time().nullish(),
+    handoff_weekday: z.enum([
+        'mon',
+        'tue',
+        'wed',
+        'thu',
+        'fri',
+        'sat',
+        'sun'
+    ]).nullish(),
+    members: z.array(z.uuid()).min(1).max(100),
+    name: z.string().min(1).max(120),
+    priority: z.int().gte(0).lte(1000).optional().default(0),
+    restrictions: z.array(zRestrictionIn).max(20).optional(),
+    rotation: zRotationKind,
+    shift_length_hours: z.int().gte(1).lte(672).nullish(),
+    starts_at: z.iso.datetime({ offset: true })
+});
+
+/**
+ * LayerRead
+ */
+export const zLayerRead = z.object({
+    ends_at: z.iso.datetime({ offset: true }).nullable(),
+    handoff_time: z.iso.time().nullable(),
+    handoff_weekday: z.enum([
+        'mon',
+        'tue',
+        'wed',
+        'thu',
+        'fri',
+        'sat',
+        'sun'
+    ]).nullable(),
+    id: z.uuid(),
+    members: z.array(z.uuid()),
+    name: z.string(),
+    priority: z.int(),
+    restrictions: z.array(zRestrictionRead),
+    rotation: zRotationKind,
+    shift_length_hours: z.int().nullable(),
+    starts_at: z.iso.datetime({ offset: true })
+});
+
+/**
+ * ScheduleIn
+ */
+export const zScheduleIn = z.object({
+    description: z.string().max(2000).nullish(),
+    layers: z.array(zLayerIn).max(20).optional(),
+    name: z.string().min(1).max(120),
+    team_id: z.uuid().nullish(),
+    time_zone: z.string()
+});
+
+/**
+ * ScheduleRead
+ */
+export const zScheduleRead = z.object({
+    created_at: z.iso.datetime({ offset: true }),
+    description: z.string().nullable(),
+    id: z.uuid(),
+    layers: z.array(zLayerRead),
+    name: z.string(),
+    organization_id: z.uuid(),
+    team_id: z.uuid().nullable(),
+    time_zone: z.string(),
+    updated_at: z.iso.datetime({ offset: true }),
+    version: z.int()
+});
+
+/**
+ * Page[ScheduleRead]
+ */
+export const zPageScheduleRead = z.object({
+    items: z.array(zScheduleRead),
+    next_cursor: z.string().nullish()
+});
+
+/**
+ * ScheduleTarget
+ */
+export const zScheduleTarget = z.object({
+    kind: z.literal('schedule'),
+    schedule_id: z.uuid()
+});
+
+/**
  * Severity
  */
 export const zSeverity = z.enum([
@@ -320,6 +562,45 @@ export const zSeverity = z.enum([
     'high',
     'critical'
 ]);
+
+/**
+ * CheckinCreate
+ *
+ * Send exactly one of ``due_at`` and ``duration_minutes``.
+ */
+export const zCheckinCreate = z.object({
+    category: zCategory.optional().default('personal_safety'),
+    due_at: z.iso.datetime({ offset: true }).nullish(),
+    duration_minutes: z.int().gte(1).lte(1440).nullish(),
+    location: zLocationIn,
+    note: z.string().min(1).max(500).nullish(),
+    severity: zSeverity.optional().default('high')
+});
+
+/**
+ * CheckinRead
+ */
+export const zCheckinRead = z.object({
+    accuracy_m: z.number().nullable(),
+    alert_id: z.uuid().nullable(),
+    cancelled_at: z.iso.datetime({ offset: true }).nullable(),
+    cancelled_by_id: z.uuid().nullable(),
+    category: zCategory,
+    created_at: z.iso.datetime({ offset: true }),
+    due_at: z.iso.datetime({ offset: true }),
+    expired_at: z.iso.datetime({ offset: true }).nullable(),
+    id: z.uuid(),
+    lat: z.number(),
+    located_at: z.iso.datetime({ offset: true }),
+    lon: z.number(),
+    note: z.string().nullable(),
+    organization_id: z.uuid(),
+    severity: zSeverity,
+    status: zCheckinStatus,
+    updated_at: z.iso.datetime({ offset: true }),
+    user_id: z.uuid(),
+    version: z.int()
+});
 
 /**
  * IncidentCreate
@@ -365,11 +646,73 @@ export const zIncidentUpdate = z.object({
 });
 
 /**
+ * Page[CheckinRead]
+ */
+export const zPageCheckinRead = z.object({
+    items: z.array(zCheckinRead),
+    next_cursor: z.string().nullish()
+});
+
+/**
  * Page[IncidentRead]
  */
 export const zPageIncidentRead = z.object({
     items: z.array(zIncidentRead),
     next_cursor: z.string().nullish()
+});
+
+/**
+ * ResponseTimes
+ */
+export const zResponseTimes = z.object({
+    alerts: z.int(),
+    mtta: zDurationStats,
+    mttr: zDurationStats,
+    organization_id: z.uuid(),
+    severity: z.array(zSeverity),
+    triggered_after: z.iso.datetime({ offset: true }).nullable(),
+    triggered_before: z.iso.datetime({ offset: true }).nullable()
+});
+
+/**
+ * ShiftSource
+ */
+export const zShiftSource = z.enum([
+    'layer',
+    'override',
+    'swap'
+]);
+
+/**
+ * ShiftRead
+ */
+export const zShiftRead = z.object({
+    ends_at: z.iso.datetime({ offset: true }),
+    layer_id: z.uuid().nullable(),
+    override_id: z.uuid().nullable(),
+    source: zShiftSource,
+    starts_at: z.iso.datetime({ offset: true }),
+    user_id: z.uuid()
+});
+
+/**
+ * OnCallRead
+ */
+export const zOnCallRead = z.object({
+    at: z.iso.datetime({ offset: true }),
+    schedule_id: z.uuid(),
+    shift: zShiftRead.nullable(),
+    user_ids: z.array(z.uuid())
+});
+
+/**
+ * ShiftsRead
+ */
+export const zShiftsRead = z.object({
+    end: z.iso.datetime({ offset: true }),
+    schedule_id: z.uuid(),
+    shifts: z.array(zShiftRead),
+    start: z.iso.datetime({ offset: true })
 });
 
 /**
@@ -381,7 +724,8 @@ export const zSourceChannel = z.enum([
     'sms',
     'api',
     'email',
-    'voice'
+    'voice',
+    'checkin'
 ]);
 
 /**
@@ -437,6 +781,16 @@ export const zPageAlertRead = z.object({
 });
 
 /**
+ * SwapIn
+ */
+export const zSwapIn = z.object({
+    ends_at: z.iso.datetime({ offset: true }),
+    starts_at: z.iso.datetime({ offset: true }),
+    swap_of_user_id: z.uuid().nullish(),
+    user_id: z.uuid()
+});
+
+/**
  * TeamCreate
  */
 export const zTeamCreate = z.object({
@@ -489,6 +843,14 @@ export const zTeamMemberRead = z.object({
     role: zTeamRole,
     team_id: z.uuid(),
     user_id: z.uuid()
+});
+
+/**
+ * TeamTarget
+ */
+export const zTeamTarget = z.object({
+    kind: z.literal('team'),
+    team_id: z.uuid()
 });
 
 /**
@@ -557,6 +919,90 @@ export const zTokenResponse = z.object({
  */
 export const zTransitionIn = z.object({
     note: z.string().min(1).max(2000).nullish()
+});
+
+/**
+ * UserTarget
+ */
+export const zUserTarget = z.object({
+    kind: z.literal('user'),
+    user_id: z.uuid()
+});
+
+/**
+ * TierIn
+ */
+export const zTierIn = z.object({
+    delay_minutes: z.int().gte(1).lte(1440),
+    targets: z.array(z.union([
+        z.object({
+            kind: z.literal('user')
+        }).and(zUserTarget),
+        z.object({
+            kind: z.literal('team')
+        }).and(zTeamTarget),
+        z.object({
+            kind: z.literal('schedule')
+        }).and(zScheduleTarget)
+    ])).min(1).max(50)
+});
+
+/**
+ * PolicyIn
+ *
+ * A whole policy: creating one and replacing one take the same body.
+ */
+export const zPolicyIn = z.object({
+    description: z.string().max(2000).nullish(),
+    is_default: z.boolean().optional().default(false),
+    name: z.string().min(1).max(120),
+    repeat_count: z.int().gte(0).lte(10).optional().default(0),
+    team_id: z.uuid().nullish(),
+    tiers: z.array(zTierIn).min(1).max(20)
+});
+
+/**
+ * TierRead
+ */
+export const zTierRead = z.object({
+    delay_minutes: z.int(),
+    position: z.int(),
+    targets: z.array(z.union([
+        z.object({
+            kind: z.literal('user')
+        }).and(zUserTarget),
+        z.object({
+            kind: z.literal('team')
+        }).and(zTeamTarget),
+        z.object({
+            kind: z.literal('schedule')
+        }).and(zScheduleTarget)
+    ]))
+});
+
+/**
+ * PolicyRead
+ */
+export const zPolicyRead = z.object({
+    created_at: z.iso.datetime({ offset: true }),
+    description: z.string().nullable(),
+    id: z.uuid(),
+    is_default: z.boolean(),
+    name: z.string(),
+    organization_id: z.uuid(),
+    repeat_count: z.int(),
+    team_id: z.uuid().nullable(),
+    tiers: z.array(zTierRead),
+    updated_at: z.iso.datetime({ offset: true }),
+    version: z.int()
+});
+
+/**
+ * Page[PolicyRead]
+ */
+export const zPagePolicyRead = z.object({
+    items: z.array(zPolicyRead),
+    next_cursor: z.string().nullish()
 });
 
 /**
@@ -821,6 +1267,17 @@ export const zGetAlertTimelineQuery = z.object({
  */
 export const zGetAlertTimelineResponse = zPageTimelineEntryRead;
 
+export const zGetResponseTimesQuery = z.object({
+    triggered_after: z.iso.datetime({ offset: true }).nullish(),
+    triggered_before: z.iso.datetime({ offset: true }).nullish(),
+    severity: z.array(zSeverity).nullish()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetResponseTimesResponse = zResponseTimes;
+
 export const zLogoutBody = zLogoutRequest;
 
 /**
@@ -834,6 +1291,157 @@ export const zIssueTokenBody = zTokenRequest;
  * Successful Response
  */
 export const zIssueTokenResponse = zTokenResponse;
+
+export const zListCheckinsQuery = z.object({
+    status: z.array(zCheckinStatus).nullish(),
+    user_id: z.uuid().nullish(),
+    cursor: z.string().max(512).nullish(),
+    limit: z.int().gte(1).lte(200).optional().default(50)
+});
+
+/**
+ * Successful Response
+ */
+export const zListCheckinsResponse = zPageCheckinRead;
+
+export const zStartCheckinBody = zCheckinCreate;
+
+export const zStartCheckinHeaders = z.object({
+    'Idempotency-Key': z.string().min(8).max(128).regex(/^[A-Za-z0-9._:-]+$/).nullish()
+});
+
+/**
+ * Replay of an Idempotency-Key: the first timer
+ */
+export const zStartCheckinResponse = zCheckinRead;
+
+export const zGetCheckinPath = z.object({
+    checkin_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetCheckinResponse = zCheckinRead;
+
+export const zCancelCheckinHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zCancelCheckinPath = z.object({
+    checkin_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zCancelCheckinResponse = zCheckinRead;
+
+export const zExtendCheckinBody = zCheckinExtend;
+
+export const zExtendCheckinHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zExtendCheckinPath = z.object({
+    checkin_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zExtendCheckinResponse = zCheckinRead;
+
+export const zUpdateCheckinLocationBody = zLocationIn;
+
+export const zUpdateCheckinLocationPath = z.object({
+    checkin_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zUpdateCheckinLocationResponse = zCheckinRead;
+
+export const zListEscalationPoliciesQuery = z.object({
+    cursor: z.string().max(512).nullish(),
+    limit: z.int().gte(1).lte(200).optional().default(50)
+});
+
+/**
+ * Successful Response
+ */
+export const zListEscalationPoliciesResponse = zPagePolicyRead;
+
+export const zCreateEscalationPolicyBody = zPolicyIn;
+
+/**
+ * Successful Response
+ */
+export const zCreateEscalationPolicyResponse = zPolicyRead;
+
+export const zDeleteEscalationPolicyHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zDeleteEscalationPolicyPath = z.object({
+    policy_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zDeleteEscalationPolicyResponse = z.void();
+
+export const zGetEscalationPolicyPath = z.object({
+    policy_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetEscalationPolicyResponse = zPolicyRead;
+
+export const zReplaceEscalationPolicyBody = zPolicyIn;
+
+export const zReplaceEscalationPolicyHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zReplaceEscalationPolicyPath = z.object({
+    policy_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zReplaceEscalationPolicyResponse = zPolicyRead;
+
+export const zUnsetDefaultEscalationPolicyHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zUnsetDefaultEscalationPolicyPath = z.object({
+    policy_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zUnsetDefaultEscalationPolicyResponse = zPolicyRead;
+
+export const zSetDefaultEscalationPolicyHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zSetDefaultEscalationPolicyPath = z.object({
+    policy_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zSetDefaultEscalationPolicyResponse = zPolicyRead;
 
 export const zListIncidentsQuery = z.object({
     status: z.array(zIncidentStatus).nullish(),
@@ -970,6 +1578,47 @@ export const zAcceptInvitationBody = zInvitationAccept;
  */
 export const zAcceptInvitationResponse = zInvitationAccepted;
 
+export const zListMyNotificationsQuery = z.object({
+    unread: z.boolean().optional().default(false),
+    cursor: z.string().max(512).nullish(),
+    limit: z.int().gte(1).lte(200).optional().default(50)
+});
+
+/**
+ * Successful Response
+ */
+export const zListMyNotificationsResponse = zPageNotificationRead;
+
+export const zMarkMyNotificationReadPath = z.object({
+    notification_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zMarkMyNotificationReadResponse = zNotificationRead;
+
+/**
+ * Successful Response
+ */
+export const zIssueMyOncallFeedTokenResponse = zFeedTokenRead;
+
+export const zGetScheduleCalendarFeedPath = z.object({
+    token: z.string()
+});
+
+export const zGetScheduleCalendarFeedQuery = z.object({
+    weeks: z.int().gte(1).lte(13).optional().default(12)
+});
+
+export const zGetUserCalendarFeedPath = z.object({
+    token: z.string()
+});
+
+export const zGetUserCalendarFeedQuery = z.object({
+    weeks: z.int().gte(1).lte(13).optional().default(12)
+});
+
 /**
  * Successful Response
  */
@@ -1045,6 +1694,143 @@ export const zUpdateResponderPath = z.object({
  * Successful Response
  */
 export const zUpdateResponderResponse = zResponderRead;
+
+export const zListSchedulesQuery = z.object({
+    cursor: z.string().max(512).nullish(),
+    limit: z.int().gte(1).lte(200).optional().default(50)
+});
+
+/**
+ * Successful Response
+ */
+export const zListSchedulesResponse = zPageScheduleRead;
+
+export const zCreateScheduleBody = zScheduleIn;
+
+/**
+ * Successful Response
+ */
+export const zCreateScheduleResponse = zScheduleRead;
+
+export const zDeleteScheduleHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zDeleteSchedulePath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zDeleteScheduleResponse = z.void();
+
+export const zGetSchedulePath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetScheduleResponse = zScheduleRead;
+
+export const zReplaceScheduleBody = zScheduleIn;
+
+export const zReplaceScheduleHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zReplaceSchedulePath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zReplaceScheduleResponse = zScheduleRead;
+
+export const zIssueScheduleFeedTokenPath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zIssueScheduleFeedTokenResponse = zFeedTokenRead;
+
+export const zGetOnCallPath = z.object({
+    schedule_id: z.uuid()
+});
+
+export const zGetOnCallQuery = z.object({
+    at: z.iso.datetime({ offset: true }).nullish()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetOnCallResponse = zOnCallRead;
+
+export const zListOverridesPath = z.object({
+    schedule_id: z.uuid()
+});
+
+export const zListOverridesQuery = z.object({
+    ending_after: z.iso.datetime({ offset: true }).nullish()
+});
+
+/**
+ * Response List Overrides
+ *
+ * Successful Response
+ */
+export const zListOverridesResponse = z.array(zOverrideRead);
+
+export const zCreateOverrideBody = zOverrideIn;
+
+export const zCreateOverridePath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zCreateOverrideResponse = zOverrideRead;
+
+export const zDeleteOverridePath = z.object({
+    schedule_id: z.uuid(),
+    override_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zDeleteOverrideResponse = z.void();
+
+export const zListScheduleShiftsPath = z.object({
+    schedule_id: z.uuid()
+});
+
+export const zListScheduleShiftsQuery = z.object({
+    start: z.iso.datetime({ offset: true }).nullish(),
+    end: z.iso.datetime({ offset: true }).nullish()
+});
+
+/**
+ * Successful Response
+ */
+export const zListScheduleShiftsResponse = zShiftsRead;
+
+export const zCreateSwapBody = zSwapIn;
+
+export const zCreateSwapPath = z.object({
+    schedule_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zCreateSwapResponse = zOverrideRead;
 
 export const zListTeamsQuery = z.object({
     parent_id: z.uuid().nullish(),

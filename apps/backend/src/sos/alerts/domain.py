@@ -57,6 +57,8 @@ class SourceChannel(StrEnum):
     API = "api"
     EMAIL = "email"
     VOICE = "voice"
+    CHECKIN = "checkin"
+    """Raised by the scheduler when a safety check-in timer ran out; clients cannot send it."""
 
 
 OPEN_STATUSES = frozenset(

@@ -15,6 +15,7 @@ from sos.alerts.domain import (
     TRANSITIONS,
     AlertAction,
     AlertStatus,
+    SourceChannel,
 )
 from sos.alerts.domain import next_status as apply_action
 from sos.alerts.events import alert_event
@@ -101,28 +102,23 @@ def _replayable(alert: AlertRead, now: datetime) -> bool:
     return alert.status in OPEN_STATUSES and now - alert.created_at < IDEMPOTENCY_WINDOW
 
 
-async def raise_alert(
-    uow: UnitOfWork, principal: Principal, data: AlertCreate, idempotency_key: str | None
-) -> tuple[AlertRead, bool]:
-    """Creates the SOS; returns ``(alert, created)``.
-
-    A repeated idempotency key returns the alert it created while that alert is open and recent. A key that comes
-    back after its alert was closed, or days later, is a new emergency: the old alert gives the key up.
-    """
-    now = utcnow()
-    retired_alert_id = None
-    if idempotency_key is not None:
-        async with uow.read():
-            existing = await _by_idempotency_key(uow, principal, idempotency_key)
-        if existing is not None and _replayable(existing, now):
-            return existing, False
-        retired_alert_id = existing.id if existing is not None else None
+async def insert_alert(
+    uow: UnitOfWork,
+    *,
+    organization_id: UUID,
+    reporter_id: UUID,
+    data: AlertCreate,
+    idempotency_key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Inserts a triggered alert, its first trail point and ``alert.triggered`` inside the caller's open unit of
+    work; returns the row's values."""
     located_at = _fix_time(data.location, now)
     alert_id = new_id()
     values: dict[str, Any] = {
         "id": alert_id,
-        "organization_id": principal.organization_id,
-        "reporter_id": principal.user_id,
+        "organization_id": organization_id,
+        "reporter_id": reporter_id,
         "incident_id": None,
         "idempotency_key": idempotency_key,
         "status": AlertStatus.TRIGGERED,
@@ -138,6 +134,62 @@ async def raise_alert(
         "updated_at": now,
         "version": 1,
     } | dict.fromkeys((*_LIFECYCLE_STAMPS, "cancelled_at", "cancelled_by_id", "reopened_at"), None)
+    await uow.connection.execute(insert(_ALERTS).values(values))
+    await uow.connection.execute(
+        insert(AlertLocation).values(
+            id=new_id(),
+            organization_id=organization_id,
+            alert_id=alert_id,
+            lat=data.location.lat,
+            lon=data.location.lon,
+            accuracy_m=data.location.accuracy_m,
+            recorded_at=located_at,
+            received_at=now,
+        )
+    )
+    uow.record(
+        alert_event(
+            "triggered",
+            alert_id=alert_id,
+            organization_id=organization_id,
+            actor_id=reporter_id,
+            severity=data.severity.value,
+            category=data.category.value,
+            source=data.source.value,
+            lat=data.location.lat,
+            lon=data.location.lon,
+            accuracy_m=data.location.accuracy_m,
+            note=data.note,
+        )
+    )
+    return values
+
+
+def _refuse_reserved_source(data: AlertCreate) -> None:
+    if data.source is SourceChannel.CHECKIN:
+        raise Unprocessable(
+            "The source 'checkin' is reserved for alerts raised by a missed check-in timer.",
+            errors=[{"in": "body", "pointer": "#/source", "type": "value_error", "message": "reserved source channel"}],
+        )
+
+
+async def raise_alert(
+    uow: UnitOfWork, principal: Principal, data: AlertCreate, idempotency_key: str | None
+) -> tuple[AlertRead, bool]:
+    """Creates the SOS; returns ``(alert, created)``.
+
+    A repeated idempotency key returns the alert it created while that alert is open and recent. A key that comes
+    back after its alert was closed, or days later, is a new emergency: the old alert gives the key up.
+    """
+    _refuse_reserved_source(data)
+    now = utcnow()
+    retired_alert_id = None
+    if idempotency_key is not None:
+        async with uow.read():
+            existing = await _by_idempotency_key(uow, principal, idempotency_key)
+        if existing is not None and _replayable(existing, now):
+            return existing, False
+        retired_alert_id = existing.id if existing is not None else None
     try:
         async with uow:
             if retired_alert_id is not None:
@@ -146,33 +198,13 @@ async def raise_alert(
                     .where(Alert.id == retired_alert_id, Alert.idempotency_key == idempotency_key)
                     .values(idempotency_key=None)
                 )
-            await uow.connection.execute(insert(_ALERTS).values(values))
-            await uow.connection.execute(
-                insert(AlertLocation).values(
-                    id=new_id(),
-                    organization_id=principal.organization_id,
-                    alert_id=alert_id,
-                    lat=data.location.lat,
-                    lon=data.location.lon,
-                    accuracy_m=data.location.accuracy_m,
-                    recorded_at=located_at,
-                    received_at=now,
-                )
-            )
-            uow.record(
-                alert_event(
-                    "triggered",
-                    alert_id=alert_id,
-                    organization_id=principal.organization_id,
-                    actor_id=principal.user_id,
-                    severity=data.severity.value,
-                    category=data.category.value,
-                    source=data.source.value,
-                    lat=data.location.lat,
-                    lon=data.location.lon,
-                    accuracy_m=data.location.accuracy_m,
-                    note=data.note,
-                )
+            values = await insert_alert(
+                uow,
+                organization_id=principal.organization_id,
+                reporter_id=principal.user_id,
+                data=data,
+                idempotency_key=idempotency_key,
+                now=now,
             )
             await uow.commit()
     except IntegrityError:

@@ -1,5 +1,8 @@
+"""Raises the SOS of check-in timers that ran out. Durable: the due time is in the database, claimed with row locks."""
+
 from datetime import datetime
 
+from sos.checkins.service import expire_due
 from sos.core.uow import UnitOfWorkFactory
 
 
@@ -10,4 +13,4 @@ class CheckinDueWork:
         self._uow_factory = uow_factory
 
     async def run_due(self, now: datetime, limit: int) -> int:
-        return 0
+        return await expire_due(self._uow_factory(), now, limit)

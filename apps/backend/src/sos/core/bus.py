@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 
 from sos.core.events import DomainEvent, ProcessedMessage
+from sos.core.request_context import continued_trace
 from sos.core.uow import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger("sos.bus")
@@ -38,14 +39,21 @@ async def consume_once(uow_factory: UnitOfWorkFactory, consumer: Consumer, event
             )
         )
         seen = set(seen_rows.scalars())
-        fresh = [event for event in events if event.id not in seen]
+        fresh = []
+        for event in events:
+            # A redelivered event may also repeat within one batch; it is applied the first time only.
+            if event.id not in seen:
+                seen.add(event.id)
+                fresh.append(event)
         if not fresh:
             return 0
-        await consumer.handle(uow, fresh)
-        await uow.connection.execute(
-            insert(ProcessedMessage), [{"consumer": consumer.name, "event_id": event.id} for event in fresh]
-        )
-        await uow.commit()
+        # Events the consumer records continue the trace of the (first) event that caused them.
+        with continued_trace(fresh[0].trace_context):
+            await consumer.handle(uow, fresh)
+            await uow.connection.execute(
+                insert(ProcessedMessage), [{"consumer": consumer.name, "event_id": event.id} for event in fresh]
+            )
+            await uow.commit()
         return len(fresh)
 
 

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_enable_idempotence: bool = Field(
+        default=True,
+        description="Idempotent producer (no duplicates from producer retries); off only for brokers that lack "
+        "InitProducerId, such as the tansu broker the tests use",
+    )
+    kafka_topic_partitions: int = Field(default=6, ge=1, le=1000)
+    kafka_topic_replication_factor: int = Field(default=1, ge=1, le=10)
+    run_relay_in_process: bool = Field(
+        default=False, description="With SOS_EVENT_BUS=kafka, also run the outbox relay inside the API process"
+    )
     consumer_max_attempts: int = Field(
         default=5, ge=1, le=100, description="Attempts before a message goes to the dead-letter topic"
     )

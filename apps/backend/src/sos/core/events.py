@@ -27,11 +27,17 @@ class DomainEvent:
     schema_version: int = 1
     id: UUID = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=utcnow)
+    trace_context: str | None = None
+    """The W3C ``traceparent`` of the work that caused the event; set when its unit of work commits."""
 
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_pending", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_events_pending", "published_at", "id"),
+        Index("ix_outbox_events_aggregate", "aggregate_id", "published_at"),
+        Index("ix_outbox_events_lease", "lease_until"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[UUID]
@@ -47,6 +53,7 @@ class OutboxEvent(Base):
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    trace_context: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedMessage(Base):
@@ -92,7 +99,8 @@ def aggregate_event(
     )
 
 
-def outbox_row(event: DomainEvent) -> dict[str, Any]:
+def outbox_row(event: DomainEvent, trace_context: str | None = None) -> dict[str, Any]:
+    """The outbox row of ``event``; ``trace_context`` applies when the event has none of its own."""
     return {
         "id": event.id,
         "organization_id": event.organization_id,
@@ -108,6 +116,7 @@ def outbox_row(event: DomainEvent) -> dict[str, Any]:
         "lease_until": None,
         "attempts": 0,
         "last_error": None,
+        "trace_context": event.trace_context or trace_context,
     }
 
 
@@ -122,4 +131,5 @@ def event_from_row(row: Any) -> DomainEvent:
         actor_id=row.actor_id,
         schema_version=row.schema_version,
         occurred_at=row.occurred_at,
+        trace_context=row.trace_context,
     )

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids and a request body size limit."""
+"""Pure ASGI middleware: request ids, W3C trace context and a request body size limit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sos.core.errors import ErrorCode, problem_response
-from sos.core.request_context import bind_request_id
+from sos.core.request_context import bind_request_id, bind_traceparent, child_traceparent
 
 access_log = logging.getLogger("sos.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -19,7 +19,10 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 class RequestIdMiddleware:
     """Takes a well-formed ``X-Request-ID`` from the caller or makes one, echoes it on the response, and logs
-    one access line per request (method, path, status, duration) under that id at INFO level."""
+    one access line per request (method, path, status, duration) under that id at INFO level.
+
+    It also continues the caller's W3C ``traceparent`` (or starts a new trace), so the events the request commits
+    carry its trace context."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,6 +34,8 @@ class RequestIdMiddleware:
         incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(12)
         bind_request_id(request_id)
+        caller_trace = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), None)
+        bind_traceparent(child_traceparent(caller_trace))
         scope.setdefault("state", {})["request_id"] = request_id
 
         started = time.perf_counter()

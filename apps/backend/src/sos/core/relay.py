@@ -1,4 +1,12 @@
-"""The outbox relay: claims unpublished events with a lease, publishes them in order, then marks them sent."""
+"""The outbox relay: claims unpublished events with a lease, publishes them in order, then marks them sent.
+
+Any number of relays may run at once. A relay claims rows with ``FOR UPDATE SKIP LOCKED`` (where the database has
+it) and leases them, so two relays do not publish one event in the normal case. It keeps each aggregate's events in
+order across relays: an event is claimed only together with every earlier unpublished event of its aggregate, so
+while another relay holds (or has just failed) an earlier one, the later ones wait. Events are marked sent only after
+the publisher returns, that is after the broker acknowledged them; a relay that dies in between leaves its lease to
+expire, and the next relay publishes the events again (consumers absorb the duplicate).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +14,27 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from datetime import timedelta
-from typing import Protocol
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sos.core.db import utcnow
 from sos.core.events import DomainEvent, OutboxEvent, event_from_row
 
 logger = logging.getLogger("sos.relay")
+_HELD_AGGREGATES_LIMIT = 500
 
 
 class EventPublisher(Protocol):
     async def publish(self, events: list[DomainEvent]) -> None: ...
+
+
+class PublisherUnavailable(Exception):
+    """The event stream cannot be reached: the whole batch waits and is retried, not split up as if one were bad."""
 
 
 class OutboxRelay:
@@ -33,17 +47,24 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
         gather_seconds: float = 0.02,
+        retry_seconds: float | None = None,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease = timedelta(seconds=lease_seconds)
+        self._retry = timedelta(seconds=min(lease_seconds, 5.0) if retry_seconds is None else retry_seconds)
         self._gather_seconds = gather_seconds
         self._owner = secrets.token_hex(8)
         self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return self._publisher
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -55,6 +76,10 @@ class OutboxRelay:
             or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
         )
         async with self._engine.begin() as connection:
+            held = await _held_aggregates(connection, now)
+            if held:
+                # Skipping them up front keeps a held aggregate's backlog from filling the batch.
+                claimable = and_(claimable, OutboxEvent.aggregate_id.not_in(held))
             rows = (
                 await connection.execute(
                     select(OutboxEvent)
@@ -64,6 +89,7 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            rows = await _first_in_line(connection, rows)
             if not rows:
                 return []
             await connection.execute(
@@ -78,11 +104,12 @@ class OutboxRelay:
         return [event_from_row(row) for row in rows]
 
     async def _settle(self, events: list[DomainEvent], error: str | None) -> None:
+        """Marks ``events`` sent, or records ``error`` and holds them (with their aggregates' later events) a while."""
         ids = [event.id for event in events]
         values = (
             {"published_at": utcnow(), "lease_owner": None, "lease_until": None, "last_error": None}
             if error is None
-            else {"last_error": error[:2000]}
+            else {"last_error": error[:2000], "lease_until": utcnow() + self._retry}
         )
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -98,6 +125,10 @@ class OutboxRelay:
             return 0
         try:
             await self._publisher.publish(events)
+        except PublisherUnavailable as exc:
+            logger.warning("the event stream is unavailable; %d events wait: %s", len(events), exc)
+            await self._settle(events, str(exc))
+            return 0
         except Exception:
             logger.warning("publishing a batch of %d events failed; publishing them one by one", len(events))
             return await self._publish_one_by_one(events)
@@ -118,9 +149,7 @@ class OutboxRelay:
             try:
                 await self._publisher.publish([event])
             except Exception as exc:
-                logger.exception(
-                    "publishing outbox event %s (%s) failed; retried after the lease", event.id, event.type
-                )
+                logger.exception("publishing outbox event %s (%s) failed; retried after a while", event.id, event.type)
                 blocked.add(event.aggregate_id)
                 await self._settle([event], repr(exc))
                 continue
@@ -129,36 +158,87 @@ class OutboxRelay:
         return published
 
     async def drain(self) -> int:
-        """Publishes until nothing claimable is left."""
+        """Publishes until nothing claimable is left (or a stop is requested)."""
         total = 0
         async with self._lock:
-            while published := await self.relay_batch():
+            while not self._stopping.is_set() and (published := await self.relay_batch()):
                 total += published
         return total
 
-    async def _run(self) -> None:
-        while True:
+    async def run(self) -> None:
+        """Relays until :meth:`request_stop`; a stop lets the batch in hand finish and be marked."""
+        while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
             self._wakeup.clear()
+            if self._stopping.is_set():
+                return
             # Let a burst of commits accumulate, so one claim carries many events instead of one each.
             await asyncio.sleep(self._gather_seconds)
             try:
                 await self.drain()
             except Exception:
                 logger.exception("outbox relay cycle failed; retrying")
-                await asyncio.sleep(self._poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self._poll_seconds)
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+            self._stopping.clear()
+            self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        """Stops the background relay after its current batch, then publishes what is left."""
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        self.request_stop()
+        try:
+            await asyncio.wait_for(task, timeout=self._lease.total_seconds())
+        except (TimeoutError, asyncio.CancelledError):
+            logger.warning("the outbox relay did not finish its batch in time; it was cancelled")
+        self._stopping.clear()
         with contextlib.suppress(Exception):
             await self.drain()
+
+
+async def _held_aggregates(connection: AsyncConnection, now: datetime) -> list[UUID]:
+    """Aggregates with an event leased right now (in flight at some relay, or failed and waiting to be retried).
+
+    Past a limit the list is not worth sending; :func:`_first_in_line` keeps the order on its own.
+    """
+    held = await connection.execute(
+        select(OutboxEvent.aggregate_id)
+        .where(OutboxEvent.lease_until >= now, OutboxEvent.published_at.is_(None))
+        .distinct()
+        .limit(_HELD_AGGREGATES_LIMIT + 1)
+    )
+    aggregate_ids = list(held.scalars())
+    return aggregate_ids if len(aggregate_ids) <= _HELD_AGGREGATES_LIMIT else []
+
+
+async def _first_in_line(connection: AsyncConnection, rows: Sequence[Any]) -> list[Any]:
+    """The claimed rows whose earlier unpublished events (same aggregate) are all claimed with them.
+
+    A row whose predecessor was skipped (locked or leased by another relay, or failed and waiting) stays put, so no
+    relay publishes an aggregate's events out of order.
+    """
+    if not rows:
+        return []
+    claimed = {row.id for row in rows}
+    pending = await connection.execute(
+        select(OutboxEvent.aggregate_id, OutboxEvent.id).where(
+            OutboxEvent.published_at.is_(None),
+            OutboxEvent.aggregate_id.in_({row.aggregate_id for row in rows}),
+            OutboxEvent.id < max(claimed),
+        )
+    )
+    held_elsewhere: dict[UUID, UUID] = {}
+    for aggregate_id, event_id in pending:
+        if event_id not in claimed and (aggregate_id not in held_elsewhere or event_id < held_elsewhere[aggregate_id]):
+            held_elsewhere[aggregate_id] = event_id
+    return [row for row in rows if row.aggregate_id not in held_elsewhere or row.id < held_elsewhere[row.aggregate_id]]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sos.core.config import DatabaseKind
 from sos.core.events import DomainEvent, OutboxEvent, outbox_row
+from sos.core.request_context import child_traceparent, current_traceparent
 
 logger = logging.getLogger("sos.uow")
 
@@ -68,7 +69,9 @@ class UnitOfWork:
     async def commit(self) -> None:
         connection = self.connection
         if self._events:
-            await connection.execute(insert(OutboxEvent), [outbox_row(event) for event in self._events])
+            # Work outside a request (the scheduler, the CLI) starts a trace of its own.
+            trace_context = current_traceparent() or child_traceparent(None)
+            await connection.execute(insert(OutboxEvent), [outbox_row(event, trace_context) for event in self._events])
         await connection.commit()
         self.committed = True
         if self._events and self._on_commit is not None:

@@ -6,8 +6,9 @@ Its alerts go through the real use cases, so they carry events, timelines and ti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
@@ -21,12 +22,18 @@ from sos.core.db import utcnow
 from sos.core.ids import new_id
 from sos.core.schemas import LocationIn
 from sos.core.security import hash_password
+from sos.escalation import service as escalation
+from sos.escalation.domain import TargetKind
+from sos.escalation.schemas import PolicyIn, ScheduleTarget, TeamTarget, TierIn, UserTarget
 from sos.incidents import service as incidents
 from sos.incidents.schemas import IncidentCreate
 from sos.messages import service as messages
 from sos.organizations.models import Organization
 from sos.responders.domain import Availability
 from sos.responders.models import ResponderProfile
+from sos.schedules import service as schedules
+from sos.schedules.domain import RotationKind
+from sos.schedules.schemas import LayerIn, ScheduleIn
 from sos.teams.domain import TeamRole
 from sos.teams.models import Team, TeamMember
 from sos.users.domain import MembershipStatus, Role
@@ -277,6 +284,70 @@ async def _conversation(
         await messages.post_on_alert(container.uow_factory(), author, alert_ids[0], body)
 
 
+def _last_monday_morning(zone: ZoneInfo) -> datetime:
+    today = datetime.now(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time(9, 0))
+
+
+async def _escalation(container: Container, admin: Principal, people: dict[str, UUID], teams: dict[str, UUID]) -> None:
+    """An on-call week for Kreuzberg Medical, its escalation policy, and a default policy that wakes the dispatch desk.
+
+    The demo alerts still unacknowledged when the seed's events are consumed escalate too, as every later SOS does.
+    """
+    medics = ["mia.paramedic@demo.sos.test", "lea.medic@demo.sos.test", "ali.nurse@demo.sos.test"]
+    medical_team = teams["Kreuzberg Medical"]
+    schedule = await schedules.create_schedule(
+        container.uow_factory(),
+        admin,
+        ScheduleIn(
+            name="Kreuzberg Medical on call",
+            time_zone="Europe/Berlin",
+            team_id=medical_team,
+            layers=[
+                LayerIn(
+                    name="Weekly medic",
+                    rotation=RotationKind.WEEKLY,
+                    members=[people[email] for email in medics],
+                    starts_at=_last_monday_morning(ZoneInfo("Europe/Berlin")),
+                )
+            ],
+        ),
+    )
+    await escalation.create_policy(
+        container.uow_factory(),
+        admin,
+        PolicyIn(
+            name="Kreuzberg Medical",
+            team_id=medical_team,
+            repeat_count=1,
+            tiers=[
+                TierIn(delay_minutes=5, targets=[ScheduleTarget(kind=TargetKind.SCHEDULE, schedule_id=schedule.id)]),
+                TierIn(
+                    delay_minutes=10, targets=[TeamTarget(kind=TargetKind.TEAM, team_id=teams["Kreuzberg Medical"])]
+                ),
+            ],
+        ),
+    )
+    await escalation.create_policy(
+        container.uow_factory(),
+        admin,
+        PolicyIn(
+            name="Dispatch desk",
+            description="Every new SOS: the coordinator first, then Berlin Operations.",
+            is_default=True,
+            repeat_count=2,
+            tiers=[
+                TierIn(
+                    delay_minutes=3,
+                    targets=[UserTarget(kind=TargetKind.USER, user_id=people["coordinator@demo.sos.test"])],
+                ),
+                TierIn(delay_minutes=5, targets=[TeamTarget(kind=TargetKind.TEAM, team_id=teams["Berlin Operations"])]),
+            ],
+        ),
+    )
+
+
 async def seed(settings: Settings, *, force: bool = False) -> bool:
     """Seeds the demo organization; returns False when the database already had data and ``force`` is off."""
     container = bootstrap(settings)
@@ -311,6 +382,8 @@ async def seed(settings: Settings, *, force: bool = False) -> bool:
         )
         alert_ids = await _alerts(container, reporter, coordinator, teams)
         await _conversation(container, reporter, coordinator, alert_ids)
+        admin = Principal(user_id=people["admin@demo.sos.test"], organization_id=organization_id, role=Role.ADMIN)
+        await _escalation(container, admin, people, teams)
         await container.relay.drain()
         return True
     finally:

@@ -1,9 +1,30 @@
-from collections.abc import Sequence
+"""Turns alert events into in-app notifications and enqueues their delivery jobs after the commit.
 
+``alert.escalated`` notifies every user of the escalation step; ``alert.assigned`` by a person (not by an escalation,
+whose own ``alert.escalated`` already notifies) notifies each assigned responder and the current members of each
+assigned team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from sos.alerts.models import Alert
 from sos.core.bus import Consumer
 from sos.core.events import DomainEvent
 from sos.core.jobs import JobQueue
 from sos.core.uow import UnitOfWork
+from sos.notifications import service
+from sos.notifications.service import Content
+from sos.teams.models import TeamMember
+
+
+def _uuids(values: Any) -> list[UUID]:
+    return [UUID(str(value)) for value in values or []]
 
 
 class NotificationConsumer(Consumer):
@@ -13,4 +34,65 @@ class NotificationConsumer(Consumer):
         self._jobs = jobs
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
-        return None
+        created: list[UUID] = []
+        for event in events:
+            created += await self._notify(uow, event)
+        if created:
+            uow.after_commit(lambda: self._enqueue(created))
+
+    async def _notify(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
+        if event.type == "alert.escalated":
+            recipients = _uuids(event.payload.get("user_ids"))
+        elif event.type == "alert.assigned" and not event.payload.get("escalation_id"):
+            recipients = await self._assignees(uow, event)
+        else:
+            return []
+        alert = await self._alert(uow, event)
+        if alert is None or not recipients:
+            return []
+        return await service.create_in_app(uow, event, recipients, _content(event, alert), alert_id=alert.id)
+
+    async def _assignees(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
+        responders = _uuids(event.payload.get("responder_ids"))
+        team_ids = _uuids(event.payload.get("team_ids"))
+        members: list[UUID] = []
+        if team_ids:
+            rows = await uow.connection.execute(
+                select(TeamMember.user_id)
+                .where(TeamMember.organization_id == event.organization_id, TeamMember.team_id.in_(team_ids))
+                .order_by(TeamMember.team_id, TeamMember.user_id)
+            )
+            members = list(rows.scalars())
+        return [user_id for user_id in dict.fromkeys(responders + members) if user_id != event.actor_id]
+
+    async def _alert(self, uow: UnitOfWork, event: DomainEvent) -> Any:
+        alert_id = event.payload.get("alert_id")
+        if not alert_id:
+            return None
+        return (
+            await uow.connection.execute(
+                select(Alert.id, Alert.severity, Alert.category).where(
+                    Alert.id == UUID(str(alert_id)), Alert.organization_id == event.organization_id
+                )
+            )
+        ).first()
+
+    async def _enqueue(self, notification_ids: list[UUID]) -> None:
+        """Stops at the first failure (the broker is likely down); the sweeper enqueues the rest later."""
+        for notification_id in notification_ids:
+            await self._jobs.enqueue(
+                service.DELIVER_TASK,
+                {"notification_id": str(notification_id)},
+                key=service.delivery_key(notification_id),
+            )
+
+
+def _content(event: DomainEvent, alert: Any) -> Content:
+    what = f"{alert.severity} {str(alert.category).replace('_', ' ')} SOS"
+    if event.type == "alert.escalated":
+        tier = int(event.payload.get("tier", 0)) + 1
+        return Content(
+            title=f"Escalated to you: {what}",
+            body=f"Nobody has acknowledged this alert yet; you are notified in tier {tier} of its escalation.",
+        )
+    return Content(title=f"Assigned to you: {what}", body="You have been assigned to this alert; open it to respond.")

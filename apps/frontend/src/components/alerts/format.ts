@@ -18,6 +18,7 @@ export const SOURCE_LABEL: Record<SourceChannel, string> = {
   api: "API",
   email: "Email",
   voice: "Voice call",
+  checkin: "Missed check-in",
 };
 
 const MINUTE = 60_000;

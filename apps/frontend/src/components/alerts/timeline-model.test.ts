@@ -24,7 +24,10 @@ const entry = (kind: string, data: Record<string, unknown> = {}): TimelineEntryR
 describe("describeEntry", () => {
   it("names the raised SOS with its severity, category and note", () => {
     expect(
-      describeEntry(entry("alert.triggered", { severity: "critical", category: "medical", note: "Man collapsed" }), context),
+      describeEntry(
+        entry("alert.triggered", { severity: "critical", category: "medical", note: "Man collapsed" }),
+        context,
+      ),
     ).toEqual({ title: "SOS raised: Critical medical", tone: "raised", detail: "Man collapsed" });
   });
 
@@ -54,9 +57,58 @@ describe("describeEntry", () => {
     );
   });
 
+  it("says when escalation made an assignment", () => {
+    expect(describeEntry(entry("alert.assigned", { responder_ids: [MIA], escalation_id: TEAM }), context).title).toBe(
+      "Assigned Mia Paramedic by escalation",
+    );
+  });
+
+  it("names the tier and the people an escalation step notified", () => {
+    expect(describeEntry(entry("alert.escalated", { tier: 1, cycle: 0, user_ids: [MIA] }), context)).toEqual({
+      title: "Escalated to tier 2",
+      tone: "escalation",
+      detail: "Notified Mia Paramedic",
+    });
+  });
+
+  it("counts the repeats of an escalation policy", () => {
+    expect(describeEntry(entry("alert.escalated", { tier: 0, cycle: 2, user_ids: [] }), context)).toEqual({
+      title: "Escalated to tier 1, repeat 2",
+      tone: "escalation",
+      detail: "Nobody could be reached at this tier",
+    });
+  });
+
+  it("warns loudly when an escalation runs out", () => {
+    expect(describeEntry(entry("alert.escalation_exhausted"), context).tone).toBe("raised");
+  });
+
+  it("says why an escalation stopped", () => {
+    expect(describeEntry(entry("alert.escalation_stopped", { reason: "acknowledged" }), context)).toEqual({
+      title: "Escalation stopped",
+      tone: "escalation",
+      detail: "Acknowledged",
+    });
+  });
+
+  it("names who an in-app notification reached", () => {
+    expect(describeEntry(entry("notification.delivered", { user_id: MIA, channel: "in_app" }), context).title).toBe(
+      "Notified Mia Paramedic in the app",
+    );
+  });
+
+  it("explains an SOS raised by a missed check-in", () => {
+    expect(describeEntry(entry("checkin.expired", { note: "Walking home" }), context)).toEqual({
+      title: "Missed check-in raised this SOS",
+      tone: "raised",
+      detail: "Check-in: Walking home",
+    });
+  });
+
   it("falls back to a role word for people the reader cannot see", () => {
     expect(
-      describeEntry(entry("alert.assigned", { responder_ids: ["01a21464-0000-7000-8000-0000000000ff"] }), context).title,
+      describeEntry(entry("alert.assigned", { responder_ids: ["01a21464-0000-7000-8000-0000000000ff"] }), context)
+        .title,
     ).toBe("Assigned a responder");
   });
 

@@ -2,7 +2,7 @@ import type { Category, Severity, TimelineEntryRead } from "@sos/contracts";
 import { severity as severityTokens } from "@sos/design-system";
 import { CATEGORY_LABEL, excerpt } from "./format";
 
-export type EntryTone = "raised" | "progress" | "closed" | "people" | "message" | "incident" | "other";
+export type EntryTone = "raised" | "progress" | "closed" | "people" | "message" | "incident" | "escalation" | "other";
 
 export interface DescribedEntry {
   title: string;
@@ -17,7 +17,8 @@ export interface TimelineContext {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === "string" && value ? value : undefined);
-const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === "string") : []);
+const ids = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item) => typeof item === "string") : [];
 
 const SEVERITIES = new Set<string>(["low", "medium", "high", "critical"]);
 const severityLabel = (value: unknown): string | undefined =>
@@ -49,7 +50,10 @@ function joinNames(names: string[]): string {
 }
 
 function assignees(data: Record<string, unknown>, context: TimelineContext): string[] {
-  const responders = [...ids(data.responder_ids), ...(str(data.responder_id) ? [str(data.responder_id) as string] : [])];
+  const responders = [
+    ...ids(data.responder_ids),
+    ...(str(data.responder_id) ? [str(data.responder_id) as string] : []),
+  ];
   const teams = [...ids(data.team_ids), ...(str(data.team_id) ? [str(data.team_id) as string] : [])];
   return [
     ...responders.map((id) => context.nameOf(id, "a responder")),
@@ -75,13 +79,42 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
   switch (entry.kind) {
     case "alert.triggered":
     case "alert.raised": {
-      const what = [severityLabel(data.severity), categoryLabel(data.category)?.toLowerCase()].filter(Boolean).join(" ");
+      const what = [severityLabel(data.severity), categoryLabel(data.category)?.toLowerCase()]
+        .filter(Boolean)
+        .join(" ");
       return { title: what ? `SOS raised: ${what}` : "SOS raised", tone: "raised", ...(note ? { detail: note } : {}) };
     }
     case "alert.assigned": {
       const names = assignees(data, context);
-      return { title: names.length ? `Assigned ${joinNames(names)}` : "Assignment changed", tone: "people" };
+      const by = str(data.escalation_id) ? " by escalation" : "";
+      return { title: names.length ? `Assigned ${joinNames(names)}${by}` : "Assignment changed", tone: "people" };
     }
+    case "alert.escalation_started":
+      return { title: "Escalation started", tone: "escalation", ...reasonDetail(data) };
+    case "alert.escalated":
+      return escalationStep(data, context);
+    case "alert.escalation_stopped":
+      return { title: "Escalation stopped", tone: "escalation", ...reasonDetail(data) };
+    case "alert.escalation_exhausted":
+      return {
+        title: "Escalation ran out: nobody acknowledged",
+        tone: "raised",
+        detail: "Every tier was notified as often as the policy allows. Someone must take this alert now.",
+      };
+    case "notification.delivered": {
+      const who = context.nameOf(str(data.user_id), "a member");
+      const channel = str(data.channel);
+      return {
+        title: `Notified ${who}${channel && channel !== "in_app" ? ` by ${channel}` : " in the app"}`,
+        tone: "people",
+      };
+    }
+    case "checkin.expired":
+      return {
+        title: "Missed check-in raised this SOS",
+        tone: "raised",
+        ...(note ? { detail: `Check-in: ${note}` } : {}),
+      };
     case "alert.unassigned": {
       const names = assignees(data, context);
       return { title: names.length ? `Unassigned ${joinNames(names)}` : "Assignment removed", tone: "people" };
@@ -99,18 +132,29 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
       const title = str(data.title);
       const count = ids(data.alert_ids).length;
       const severity = severityLabel(data.severity);
-      const parts = [severity ? `Severity ${severity.toLowerCase()}` : null, count ? `${count} alert${count === 1 ? "" : "s"}` : null];
+      const parts = [
+        severity ? `Severity ${severity.toLowerCase()}` : null,
+        count ? `${count} alert${count === 1 ? "" : "s"}` : null,
+      ];
       const detail = parts.filter(Boolean).join(" · ");
-      return { title: title ? `Incident opened: ${title}` : "Incident opened", tone: "incident", ...(detail ? { detail } : {}) };
+      return {
+        title: title ? `Incident opened: ${title}` : "Incident opened",
+        tone: "incident",
+        ...(detail ? { detail } : {}),
+      };
     }
     case "incident.updated": {
-      const changes = typeof data.changes === "object" && data.changes !== null ? (data.changes as Record<string, unknown>) : {};
+      const changes =
+        typeof data.changes === "object" && data.changes !== null ? (data.changes as Record<string, unknown>) : {};
       const fields = Object.keys(changes).map((field) => FIELD_LABEL[field] ?? field.replaceAll("_", " "));
       const details: string[] = [];
       if ("title" in changes && str(changes.title)) details.push(`Title: ${str(changes.title)}`);
-      if ("severity" in changes && severityLabel(changes.severity)) details.push(`Severity: ${severityLabel(changes.severity)}`);
+      if ("severity" in changes && severityLabel(changes.severity))
+        details.push(`Severity: ${severityLabel(changes.severity)}`);
       if ("commander_id" in changes)
-        details.push(`Commander: ${changes.commander_id ? context.nameOf(str(changes.commander_id), "another member") : "none"}`);
+        details.push(
+          `Commander: ${changes.commander_id ? context.nameOf(str(changes.commander_id), "another member") : "none"}`,
+        );
       return {
         title: fields.length ? `Incident ${joinNames(fields)} changed` : "Incident updated",
         tone: "incident",
@@ -127,6 +171,22 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
     default:
       return { title: humanizeKind(entry.kind), tone: "other", ...(note ? { detail: `Note: ${note}` } : {}) };
   }
+}
+
+function reasonDetail(data: Record<string, unknown>): { detail?: string } {
+  const reason = str(data.reason);
+  return reason ? { detail: humanizeKind(reason) } : {};
+}
+
+function escalationStep(data: Record<string, unknown>, context: TimelineContext): DescribedEntry {
+  const tier = typeof data.tier === "number" ? data.tier + 1 : undefined;
+  const cycle = typeof data.cycle === "number" && data.cycle > 0 ? `, repeat ${data.cycle}` : "";
+  const names = ids(data.user_ids).map((id) => context.nameOf(id, "a member"));
+  return {
+    title: tier ? `Escalated to tier ${tier}${cycle}` : "Escalated",
+    tone: "escalation",
+    detail: names.length ? `Notified ${joinNames(names)}` : "Nobody could be reached at this tier",
+  };
 }
 
 /** "responder.availability_changed" → "Responder availability changed": readable even for kinds added later. */

@@ -2,6 +2,7 @@
 
 import type { TimelineEntryRead } from "@sos/contracts";
 import {
+  BellRing,
   Bell,
   CircleCheck,
   FolderKanban,
@@ -24,6 +25,7 @@ const TONE_ICON: Record<EntryTone, LucideIcon> = {
   people: Users,
   message: MessageSquare,
   incident: FolderKanban,
+  escalation: BellRing,
   other: Dot,
 };
 
@@ -34,6 +36,7 @@ const TONE_CLASS: Record<EntryTone, string> = {
   people: "bg-status-on-scene-bg text-status-on-scene-fg",
   message: "bg-muted text-foreground",
   incident: "bg-status-acknowledged-bg text-status-acknowledged-fg",
+  escalation: "bg-status-triggered-bg text-status-triggered-fg",
   other: "bg-muted text-muted-foreground",
 };
 
@@ -52,7 +55,9 @@ export function Timeline({
 }) {
   const now = useNow();
   if (entries.length === 0) {
-    return <p className="text-sm text-muted-foreground">Nothing has happened yet. Changes appear here as they are made.</p>;
+    return (
+      <p className="text-sm text-muted-foreground">Nothing has happened yet. Changes appear here as they are made.</p>
+    );
   }
   return (
     <div className="flex flex-col gap-sm">
@@ -67,7 +72,10 @@ export function Timeline({
               {last ? null : <span aria-hidden="true" className="absolute left-3.5 top-8 bottom-0 w-px bg-border" />}
               <span
                 aria-hidden="true"
-                className={cn("flex size-7 shrink-0 items-center justify-center rounded-full", TONE_CLASS[described.tone])}
+                className={cn(
+                  "flex size-7 shrink-0 items-center justify-center rounded-full",
+                  TONE_CLASS[described.tone],
+                )}
               >
                 <Icon className="size-3.5" />
               </span>

@@ -1,0 +1,226 @@
+"""Notification use cases: create them from events, deliver them in a job, and the user's in-app inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Table, and_, insert, select, update
+
+from sos.auth.principal import Principal
+from sos.core.db import utcnow
+from sos.core.errors import NotFound
+from sos.core.events import DomainEvent
+from sos.core.ids import new_id
+from sos.core.pagination import Page, decode_cursor, encode_cursor
+from sos.core.uow import UnitOfWork
+from sos.notifications.domain import INBOX_STATUSES, AttemptStatus, NotificationChannel, NotificationStatus
+from sos.notifications.events import notification_event
+from sos.notifications.models import Notification, NotificationAttempt
+from sos.notifications.schemas import NotificationRead
+from sos.users.domain import MembershipStatus
+from sos.users.models import Membership
+
+_NOTIFICATIONS = cast(Table, Notification.__table__)
+DELIVER_TASK = "notifications.deliver"
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    title: str
+    body: str
+
+
+def dedup_key(event: DomainEvent, user_id: UUID, channel: NotificationChannel) -> str:
+    return f"{event.id}:{user_id}:{channel.value}"
+
+
+def delivery_key(notification_id: UUID) -> str:
+    return f"{DELIVER_TASK}:{notification_id}"
+
+
+async def _active_members(uow: UnitOfWork, organization_id: UUID, user_ids: Sequence[UUID]) -> list[UUID]:
+    """The users, in the order given and once each, who are active members of the organization."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    rows = await uow.connection.execute(
+        select(Membership.user_id).where(
+            Membership.organization_id == organization_id,
+            Membership.user_id.in_(wanted),
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    found = set(rows.scalars())
+    return [user_id for user_id in wanted if user_id in found]
+
+
+async def create_in_app(
+    uow: UnitOfWork, event: DomainEvent, user_ids: Sequence[UUID], content: Content, *, alert_id: UUID | None
+) -> list[UUID]:
+    """Pending in-app notifications of ``event`` for those users who have none yet; returns the new ids."""
+    channel = NotificationChannel.IN_APP
+    recipients = await _active_members(uow, event.organization_id, user_ids)
+    keys = {user_id: dedup_key(event, user_id, channel) for user_id in recipients}
+    if not keys:
+        return []
+    existing = set(
+        (
+            await uow.connection.execute(
+                select(Notification.dedup_key).where(
+                    Notification.organization_id == event.organization_id,
+                    Notification.dedup_key.in_(list(keys.values())),
+                )
+            )
+        ).scalars()
+    )
+    now = utcnow()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id(),
+            "organization_id": event.organization_id,
+            "user_id": user_id,
+            "alert_id": alert_id,
+            "kind": event.type,
+            "channel": channel,
+            "title": content.title,
+            "body": content.body,
+            "status": NotificationStatus.PENDING,
+            "dedup_key": key,
+            "attempts": 0,
+            "created_at": now,
+            "enqueued_at": now,
+            "delivered_at": None,
+            "read_at": None,
+        }
+        for user_id, key in keys.items()
+        if key not in existing
+    ]
+    if rows:
+        await uow.connection.execute(insert(Notification), rows)
+    return [row["id"] for row in rows]
+
+
+async def _lock_pending(uow: UnitOfWork, notification_id: UUID) -> Any:
+    row = (
+        await uow.connection.execute(select(_NOTIFICATIONS).where(Notification.id == notification_id).with_for_update())
+    ).first()
+    return row if row is not None and row.status == NotificationStatus.PENDING else None
+
+
+async def _record_attempt(
+    uow: UnitOfWork, row: Any, status: AttemptStatus, *, started_at: Any, error: str | None = None
+) -> None:
+    await uow.connection.execute(
+        insert(NotificationAttempt).values(
+            id=new_id(),
+            notification_id=row.id,
+            channel=row.channel,
+            status=status,
+            error=error,
+            started_at=started_at,
+            finished_at=utcnow(),
+        )
+    )
+
+
+def _event(event_type: str, row: Any, *, actor_id: UUID | None = None, **payload: Any) -> DomainEvent:
+    return notification_event(
+        event_type,
+        notification_id=row.id,
+        organization_id=row.organization_id,
+        actor_id=actor_id,
+        alert_id=row.alert_id,
+        user_id=row.user_id,
+        channel=row.channel,
+        kind=row.kind,
+        **payload,
+    )
+
+
+async def deliver(uow: UnitOfWork, notification_id: UUID) -> bool:
+    """Delivers a pending notification on its channel inside ``uow``; False when it is not pending any more.
+
+    In-app delivery puts it in the user's inbox; channels that call out to a provider plug in here.
+    """
+    row = await _lock_pending(uow, notification_id)
+    if row is None:
+        return False
+    started_at = utcnow()
+    await uow.connection.execute(
+        update(_NOTIFICATIONS)
+        .where(Notification.id == notification_id)
+        .values(status=NotificationStatus.DELIVERED, delivered_at=utcnow(), attempts=Notification.attempts + 1)
+    )
+    await _record_attempt(uow, row, AttemptStatus.SUCCEEDED, started_at=started_at)
+    uow.record(_event("delivered", row, attempt=row.attempts + 1))
+    return True
+
+
+async def fail(uow: UnitOfWork, notification_id: UUID, error: str) -> bool:
+    """Marks a pending notification failed after its job gave up; False when it is not pending any more."""
+    row = await _lock_pending(uow, notification_id)
+    if row is None:
+        return False
+    await uow.connection.execute(
+        update(_NOTIFICATIONS)
+        .where(Notification.id == notification_id)
+        .values(status=NotificationStatus.FAILED, attempts=Notification.attempts + 1)
+    )
+    await _record_attempt(uow, row, AttemptStatus.FAILED, started_at=utcnow(), error=error)
+    uow.record(_event("failed", row, attempt=row.attempts + 1, error=error[:500]))
+    return True
+
+
+def _inbox(principal: Principal) -> ColumnElement[bool]:
+    return and_(
+        Notification.organization_id == principal.organization_id,
+        Notification.user_id == principal.user_id,
+        Notification.channel == NotificationChannel.IN_APP,
+        Notification.status.in_(INBOX_STATUSES),
+    )
+
+
+async def list_notifications(
+    uow: UnitOfWork, principal: Principal, *, unread_only: bool, cursor: str | None, limit: int
+) -> Page[NotificationRead]:
+    """The caller's in-app notifications, newest first by time-ordered id."""
+    query = select(_NOTIFICATIONS).where(_inbox(principal))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, UUID)
+        query = query.where(Notification.id < after)
+    query = query.order_by(Notification.id.desc()).limit(limit + 1)
+    async with uow.read():
+        rows = (await uow.connection.execute(query)).all()
+    items = [NotificationRead.model_validate(row._mapping) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return Page[NotificationRead](items=items, next_cursor=next_cursor)
+
+
+async def mark_read(uow: UnitOfWork, principal: Principal, notification_id: UUID) -> NotificationRead:
+    """Marks one of the caller's notifications read; reading it again changes nothing."""
+    async with uow:
+        row = (
+            await uow.connection.execute(
+                select(_NOTIFICATIONS).where(Notification.id == notification_id, _inbox(principal)).with_for_update()
+            )
+        ).first()
+        if row is None:
+            raise NotFound(
+                f"No notification {notification_id} for you.", resource="notification", id=str(notification_id)
+            )
+        if row.status == NotificationStatus.READ:
+            return NotificationRead.model_validate(row._mapping)
+        read_at = utcnow()
+        await uow.connection.execute(
+            update(_NOTIFICATIONS)
+            .where(Notification.id == notification_id)
+            .values(status=NotificationStatus.READ, read_at=read_at)
+        )
+        uow.record(_event("read", row, actor_id=principal.user_id))
+        await uow.commit()
+    return NotificationRead.model_validate(dict(row._mapping) | {"status": NotificationStatus.READ, "read_at": read_at})
