@@ -130,6 +130,10 @@ def seed_demo(
 async def _run_scheduler(settings: Settings) -> None:
     configure_logging(settings.log_level)
     container = bootstrap(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, container.scheduler.request_stop)
+    typer.echo("scheduler running; SIGTERM or Ctrl-C stops it")
     try:
         await container.jobs.start()
         await container.scheduler.run_forever()
@@ -139,9 +143,10 @@ async def _run_scheduler(settings: Settings) -> None:
 
 @app.command()
 def scheduler() -> None:
-    """Run escalation steps and check-in deadlines when they fall due. Any number may run at once."""
-    typer.echo("scheduler running; Ctrl-C stops it")
+    """Run escalation steps, check-in deadlines and notification sweeps when they fall due. Any number may run at
+    once; SIGTERM stops one after the step in hand."""
     asyncio.run(_run_scheduler(Settings()))
+    typer.echo("scheduler stopped")
 
 
 async def _run_relay(settings: Settings) -> None:
@@ -189,11 +194,16 @@ def outbox_status_command(
         typer.echo(json.dumps(status.as_json(), indent=2))
         return
     rows = [("ALL", status.total), *status.by_aggregate_type.items()]
-    typer.echo(f"{'AGGREGATE TYPE':<24}{'PENDING':>9}{'LEASED':>8}{'FAILING':>9}{'LAG (S)':>10}  LAST ERROR")
+    typer.echo(
+        f"{'AGGREGATE TYPE':<24}{'PENDING':>9}{'LEASED':>8}{'FAILING':>9}{'PARKED':>8}{'LAG (S)':>10}  LAST ERROR"
+    )
     for name, backlog in rows:
         error = (backlog.last_error or "-").splitlines()[0][:60]
-        counts = f"{backlog.pending:>9}{backlog.leased:>8}{backlog.failing:>9}{backlog.lag_seconds:>10.1f}"
+        counts = f"{backlog.pending:>9}{backlog.leased:>8}{backlog.failing:>9}{backlog.parked:>8}"
+        counts += f"{backlog.lag_seconds:>10.1f}"
         typer.echo(f"{name:<24}{counts}  {error}")
+    for consumer, parked in status.dead_letters.items():
+        typer.echo(f"consumer {consumer}: {parked} event(s) parked after repeated failures (table dead_letters)")
 
 
 @app.command()

@@ -35,3 +35,13 @@ async def test_each_request_is_logged_once_under_its_request_id(
     await client.get("/livez", headers={"X-Request-ID": "trace-access-0001"})
     [record] = [r for r in access_records if getattr(r, "request_id", None) == "trace-access-0001"]
     assert record.getMessage().startswith("GET /livez 200 ")
+
+
+async def test_a_calendar_feed_token_never_reaches_the_access_log(
+    client: AsyncClient, access_records: list[logging.LogRecord]
+) -> None:
+    secret = "feed-token-that-must-stay-secret"
+    await client.get(f"/api/v1/oncall-feeds/users/{secret}.ics", headers={"X-Request-ID": "trace-access-feed"})
+    [record] = [r for r in access_records if getattr(r, "request_id", None) == "trace-access-feed"]
+    assert secret not in record.getMessage()
+    assert record.getMessage().startswith("GET /api/v1/oncall-feeds/users/[redacted].ics 404 ")

@@ -229,3 +229,17 @@ async def test_unassigned_responder_cannot_read_the_alert(client: AsyncClient, t
     alert = await raise_sos(client, tenant.reporter)
     response = await client.get(f"/api/v1/alerts/{alert['id']}", headers=tenant.responder.headers)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("key", ["checkin-0193a1b2-7c4d", "CHECKIN-forged-key-1"])
+async def test_an_idempotency_key_reserved_for_checkins_is_rejected(
+    client: AsyncClient, tenant: Tenant, container: Container, key: str
+) -> None:
+    response = await client.post(
+        "/api/v1/alerts", json=sos_body(), headers=tenant.reporter.headers | {"Idempotency-Key": key}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["in"], error["pointer"]) == ("header", "#/Idempotency-Key")
+    assert "reserved" in error["message"]
+    assert await count(container, Alert) == 0

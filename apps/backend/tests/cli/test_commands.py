@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +99,17 @@ def test_create_admin_refuses_a_short_password(data_dir: Path, monkeypatch: pyte
     monkeypatch.setenv("SOS_ADMIN_PASSWORD", "short")
     result = runner.invoke(app, ["create-admin", "--email", "chief@example.com", "--organization", "Harbor"])
     assert result.exit_code != 0
+
+
+def test_the_scheduler_stops_cleanly_on_sigterm(data_dir: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    sos = Path(sys.executable).with_name("sos")
+    with subprocess.Popen(  # noqa: S603 - our own console script
+        [str(sos), "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy()
+    ) as scheduler:
+        assert scheduler.stdout is not None
+        assert "scheduler running" in scheduler.stdout.readline()
+        scheduler.send_signal(signal.SIGTERM)
+        output, _ = scheduler.communicate(timeout=30)
+    assert scheduler.returncode == 0, output
+    assert "scheduler stopped" in output

@@ -89,27 +89,30 @@ async def produce(
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[Any]:
-    """Every message in partition 0 of ``topic`` so far."""
+    """Every message in ``topic`` so far, partition by partition."""
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await reader.start()
     try:
-        partition = TopicPartition(topic, 0)
-        end = (await reader.end_offsets([partition]))[partition]
-        if end == 0:
+        await reader.topics()
+        partitions = [TopicPartition(topic, number) for number in sorted(reader.partitions_for_topic(topic) or ())]
+        ends = await reader.end_offsets(partitions) if partitions else {}
+        wanted = {partition: end for partition, end in ends.items() if end > 0}
+        if not wanted:
             return []
-        reader.assign([partition])
-        reader.seek(partition, 0)
+        reader.assign(list(wanted))
+        for partition in wanted:
+            reader.seek(partition, 0)
         messages: list[Any] = []
-        while len(messages) < end:
-            batch = await reader.getmany(partition, timeout_ms=500)
-            messages.extend(batch.get(partition, []))
+        while len(messages) < sum(wanted.values()):
+            batch = await reader.getmany(*wanted, timeout_ms=500)
+            messages.extend(message for partition in wanted for message in batch.get(partition, []))
         return messages
     finally:
         await reader.stop()
 
 
 def header(message: Any, name: str) -> str | None:
-    return next((value.decode() for key, value in message.headers if key == name), None)
+    return next((value.decode() for key, value in message.headers if key == name and value is not None), None)
 
 
 @contextlib.asynccontextmanager

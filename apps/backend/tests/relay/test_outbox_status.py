@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from sos.core.container import Container
 from sos.core.db import utcnow
-from sos.core.events import OutboxEvent
+from sos.core.dead_letters import DeadLetterStatus
+from sos.core.events import DeadLetter, OutboxEvent
 from sos.core.outbox_status import OutboxStatus, outbox_status
 from tests.factories import Tenant
 from tests.relay.conftest import commit_events, event_of
@@ -64,3 +65,43 @@ async def test_published_events_are_no_longer_counted(container: Container, tena
     async with container.engine.begin() as connection:
         await connection.execute(update(OutboxEvent).values(published_at=utcnow()))
     assert (await _status(container)).total.pending == 0
+
+
+async def test_parked_events_are_counted_apart_and_do_not_age_the_backlog(container: Container, tenant: Tenant) -> None:
+    parked = event_of(tenant.organization_id)
+    await commit_events(container, parked)
+    async with container.engine.begin() as connection:
+        await connection.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == parked.id)
+            .values(parked_at=utcnow(), last_error="MessageSizeTooLargeError")
+        )
+    status = await _status(container, minutes_later=5)
+    assert (status.total.pending, status.total.parked) == (0, 1)
+    assert status.total.lag_seconds == 0.0
+    assert status.total.last_error == "MessageSizeTooLargeError"
+
+
+async def test_events_an_in_process_consumer_parked_are_counted_per_consumer(
+    container: Container, tenant: Tenant
+) -> None:
+    event = event_of(tenant.organization_id)
+    now = utcnow()
+    async with container.engine.begin() as connection:
+        await connection.execute(
+            insert(DeadLetter).values(
+                consumer="notifications",
+                event_id=event.id,
+                status=DeadLetterStatus.PARKED,
+                event_type=event.type,
+                aggregate_type=event.aggregate_type,
+                aggregate_id=event.aggregate_id,
+                organization_id=event.organization_id,
+                payload=event.payload,
+                attempts=5,
+                error="boom",
+                first_failed_at=now,
+                last_failed_at=now,
+            )
+        )
+    assert (await _status(container)).dead_letters == {"notifications": 1}

@@ -173,6 +173,25 @@ def _refuse_reserved_source(data: AlertCreate) -> None:
         )
 
 
+RESERVED_KEY_PREFIX = "checkin-"
+
+
+def _refuse_reserved_key(idempotency_key: str | None) -> None:
+    # Case-insensitive: keys compare case-insensitively under MariaDB's default collation.
+    if idempotency_key is not None and idempotency_key.lower().startswith(RESERVED_KEY_PREFIX):
+        raise Unprocessable(
+            "Idempotency-Key values starting with 'checkin-' are reserved for alerts raised by check-in timers.",
+            errors=[
+                {
+                    "in": "header",
+                    "pointer": "#/Idempotency-Key",
+                    "type": "value_error",
+                    "message": "reserved Idempotency-Key prefix 'checkin-'",
+                }
+            ],
+        )
+
+
 async def raise_alert(
     uow: UnitOfWork, principal: Principal, data: AlertCreate, idempotency_key: str | None
 ) -> tuple[AlertRead, bool]:
@@ -182,6 +201,7 @@ async def raise_alert(
     back after its alert was closed, or days later, is a new emergency: the old alert gives the key up.
     """
     _refuse_reserved_source(data)
+    _refuse_reserved_key(idempotency_key)
     now = utcnow()
     retired_alert_id = None
     if idempotency_key is not None:

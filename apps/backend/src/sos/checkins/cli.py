@@ -2,73 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 import typer
-from sqlalchemy import func, select
 
+from sos.auth.admin_cli import AdminOption, OrganizationOption, run_as_admin
 from sos.auth.principal import Principal
 from sos.checkins import service
 from sos.checkins.domain import CheckinStatus
 from sos.checkins.schemas import CheckinRead
-from sos.core.config import Settings
-from sos.core.db import create_engine
-from sos.core.errors import ProblemError
 from sos.core.pagination import MAX_LIMIT
-from sos.core.uow import UnitOfWork, UnitOfWorkFactory
-from sos.organizations.models import Organization
-from sos.users.domain import MembershipStatus, Role
-from sos.users.models import Membership, User
+from sos.core.uow import UnitOfWork
 
 app = typer.Typer(no_args_is_help=True, help="Safety check-in timers: list the active ones, cancel one.")
-
-ResultT = TypeVar("ResultT")
-OrganizationOption = Annotated[str, typer.Option("--organization", help="The organization's slug")]
-AdminOption = Annotated[str, typer.Option("--as", help="Email of an active admin of that organization")]
-
-
-class NotAnAdmin(Exception):
-    pass
-
-
-async def _admin(uow: UnitOfWork, organization: str, email: str) -> Principal:
-    async with uow.read():
-        row = (
-            await uow.connection.execute(
-                select(Membership.user_id, Membership.organization_id)
-                .join(Organization, Organization.id == Membership.organization_id)
-                .join(User, User.id == Membership.user_id)
-                .where(
-                    Organization.slug == organization,
-                    func.lower(User.email) == email.lower(),
-                    Membership.role == Role.ADMIN,
-                    Membership.status == MembershipStatus.ACTIVE,
-                )
-            )
-        ).first()
-    if row is None:
-        raise NotAnAdmin(f"{email} is not an active admin of organization '{organization}'")
-    return Principal(user_id=row.user_id, organization_id=row.organization_id, role=Role.ADMIN)
-
-
-def _run(organization: str, email: str, action: Callable[[UnitOfWork, Principal], Awaitable[ResultT]]) -> ResultT:
-    async def run() -> ResultT:
-        engine = create_engine(Settings())
-        try:
-            uow_factory = UnitOfWorkFactory(engine)
-            principal = await _admin(uow_factory(), organization, email)
-            return await action(uow_factory(), principal)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except (NotAnAdmin, ProblemError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _table(timers: list[CheckinRead]) -> str:
@@ -102,7 +49,7 @@ def list_timers(
                 return timers
             cursor = page.next_cursor
 
-    timers = _run(organization, email, action)
+    timers = run_as_admin(organization, email, action)
     if as_json:
         typer.echo("[" + ",".join(timer.model_dump_json() for timer in timers) + "]")
     else:
@@ -120,4 +67,4 @@ def cancel_timer(
     async def action(uow: UnitOfWork, principal: Principal) -> CheckinRead:
         return await service.cancel_checkin(uow, principal, checkin_id, expected_version=None)
 
-    typer.echo(_run(organization, email, action).model_dump_json())
+    typer.echo(run_as_admin(organization, email, action).model_dump_json())

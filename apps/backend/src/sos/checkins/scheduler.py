@@ -13,4 +13,4 @@ class CheckinDueWork:
         self._uow_factory = uow_factory
 
     async def run_due(self, now: datetime, limit: int) -> int:
-        return await expire_due(self._uow_factory(), now, limit)
+        return await expire_due(self._uow_factory, now, limit)

@@ -7,15 +7,16 @@ raised the SOS, a timer past its due time can still be extended or cancelled.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, Table, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from sos.alerts.domain import SourceChannel
+from sos.alerts.domain import OPEN_STATUSES, AlertStatus, SourceChannel
 from sos.alerts.models import Alert
 from sos.alerts.schemas import AlertCreate
 from sos.alerts.service import insert_alert
@@ -29,9 +30,13 @@ from sos.core.errors import Forbidden, InvalidTransition, NotFound, Precondition
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.schemas import LocationIn
-from sos.core.uow import UnitOfWork
+from sos.core.uow import UnitOfWork, UnitOfWorkFactory
 
 _TIMERS = cast(Table, CheckinTimer.__table__)
+
+logger = logging.getLogger("sos.checkins")
+
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
 def _not_found(checkin_id: UUID) -> NotFound:
@@ -297,15 +302,21 @@ def alert_idempotency_key(checkin_id: UUID) -> str:
 
 async def _raise_sos(uow: UnitOfWork, row: Any, now: datetime) -> UUID:
     key = alert_idempotency_key(row.id)
-    raised: UUID | None = await uow.connection.scalar(
-        select(Alert.id).where(
-            Alert.organization_id == row.organization_id,
-            Alert.reporter_id == row.user_id,
-            Alert.idempotency_key == key,
+    earlier = (
+        await uow.connection.execute(
+            select(Alert.id, Alert.status).where(
+                Alert.organization_id == row.organization_id,
+                Alert.reporter_id == row.user_id,
+                Alert.idempotency_key == key,
+            )
         )
-    )
-    if raised is not None:
-        return raised
+    ).first()
+    if earlier is not None and AlertStatus(earlier.status) in OPEN_STATUSES:
+        earlier_id: UUID = earlier.id
+        return earlier_id
+    if earlier is not None:
+        # A closed alert never stands in for a missed check-in: it gives the key up to a new SOS.
+        await uow.connection.execute(update(Alert).where(Alert.id == earlier.id).values(idempotency_key=None))
     data = AlertCreate(
         location=LocationIn(lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m, recorded_at=row.located_at),
         note=missed_note(row.note),
@@ -349,19 +360,54 @@ async def _expire(uow: UnitOfWork, row: Any, now: datetime) -> bool:
     return True
 
 
-async def expire_due(uow: UnitOfWork, now: datetime, limit: int) -> int:
-    """Raises the SOS of up to ``limit`` active timers due at ``now``, in one transaction that also marks them
-    expired; rows another scheduler holds are skipped. Returns how many timers it expired."""
+def _due(now: datetime, skipped: set[UUID]) -> Select[Any]:
+    query = select(_TIMERS).where(CheckinTimer.status == CheckinStatus.ACTIVE, CheckinTimer.due_at <= now)
+    if skipped:
+        query = query.where(CheckinTimer.id.not_in(skipped))
+    return query.order_by(CheckinTimer.due_at, CheckinTimer.id).limit(1).with_for_update(skip_locked=True)
+
+
+async def _expire_next(uow: UnitOfWork, now: datetime, skipped: set[UUID]) -> bool | None:
+    """Expires the next due timer not in ``skipped`` in its own transaction and adds it there; ``None`` when none is
+    due. A timer that fails is logged and retried a minute later: it never holds up the others, and its SOS is
+    never dropped."""
+    claimed: UUID | None = None
+    try:
+        async with uow:
+            row = (await uow.connection.execute(_due(now, skipped))).first()
+            if row is None:
+                return None
+            claimed = row.id
+            skipped.add(row.id)
+            expired = await _expire(uow, row, now)
+            await uow.commit()
+            return expired
+    except Exception:
+        if claimed is None:
+            raise
+        logger.exception("check-in timer %s failed to expire; it is retried in %s", claimed, RETRY_AFTER_FAILURE)
+        await _postpone(uow, claimed, now)
+        return False
+
+
+async def _postpone(uow: UnitOfWork, checkin_id: UUID, now: datetime) -> None:
     async with uow:
-        rows = (
-            await uow.connection.execute(
-                select(_TIMERS)
-                .where(CheckinTimer.status == CheckinStatus.ACTIVE, CheckinTimer.due_at <= now)
-                .order_by(CheckinTimer.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        expired = [await _expire(uow, row, now) for row in rows]
+        await uow.connection.execute(
+            update(_TIMERS)
+            .where(CheckinTimer.id == checkin_id, CheckinTimer.status == CheckinStatus.ACTIVE)
+            .values(due_at=now + RETRY_AFTER_FAILURE, updated_at=now)
+        )
         await uow.commit()
-    return sum(expired)
+
+
+async def expire_due(uow_factory: UnitOfWorkFactory, now: datetime, limit: int) -> int:
+    """Raises the SOS of up to ``limit`` active timers due at ``now``, each in one transaction that also marks it
+    expired; rows another scheduler holds are skipped. Returns how many timers it expired."""
+    skipped: set[UUID] = set()
+    expired = 0
+    while expired < limit:
+        outcome = await _expire_next(uow_factory(), now, skipped)
+        if outcome is None:
+            break
+        expired += outcome
+    return expired

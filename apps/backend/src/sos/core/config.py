@@ -74,7 +74,11 @@ class Settings(BaseSettings):
         default=False, description="With SOS_EVENT_BUS=kafka, also run the outbox relay inside the API process"
     )
     consumer_max_attempts: int = Field(
-        default=5, ge=1, le=100, description="Attempts before a message goes to the dead-letter topic"
+        default=5,
+        ge=1,
+        le=100,
+        description="Failures before an event is set aside: a Kafka message to the dead-letter topic, an event an "
+        "in-process consumer keeps failing on to the dead_letters table, an event the broker rejects for good parked",
     )
 
     job_runner: Literal["inprocess", "celery"] = Field(

@@ -95,7 +95,7 @@ def bootstrap(settings: Settings) -> Container:
     engine = create_engine(settings)
     uow_factory = UnitOfWorkFactory(engine)
     jobs = build_job_queue(settings, uow_factory)
-    bus = InProcessEventBus(uow_factory)
+    bus = InProcessEventBus(uow_factory, max_attempts=settings.consumer_max_attempts)
     for consumer in build_consumers(jobs):
         bus.subscribe(consumer)
     relay = OutboxRelay(
@@ -104,6 +104,7 @@ def bootstrap(settings: Settings) -> Container:
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
         lease_seconds=settings.outbox_lease_seconds,
+        max_attempts=settings.consumer_max_attempts,
     )
     uow_factory.on_commit = relay.wake
     signer = TokenSigner(load_or_create_signing_key(settings), settings)

@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     ALERT_CLOSED = "alert_closed"
     TEAM_CYCLE = "team_cycle"
     TEAM_NOT_EMPTY = "team_not_empty"
+    IN_USE = "in_use"
     LAST_ADMIN = "last_admin"
     EARLIER_INVITATION_PENDING = "earlier_invitation_pending"
     # platform

@@ -54,6 +54,9 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     trace_context: Mapped[str | None] = mapped_column(String(64))
+    parked_at: Mapped[datetime | None]
+    """Set when the publisher rejected the event for good (too large, invalid topic, not serialisable): the relay
+    stops claiming it, and the later events of its aggregate go ahead without it. It stays unpublished and failing."""
 
 
 class ProcessedMessage(Base):
@@ -64,6 +67,27 @@ class ProcessedMessage(Base):
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[UUID] = mapped_column(primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeadLetter(Base):
+    """An event a consumer of the in-process bus failed on: ``retrying`` while it is retried, ``parked`` once it
+    failed ``max_attempts`` times and the consumer goes on without it (as the Kafka dead-letter topic does)."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_event", "event_id"), Index("ix_dead_letters_status", "status"))
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    event_type: Mapped[str] = mapped_column(String(96))
+    aggregate_type: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[UUID]
+    organization_id: Mapped[UUID]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
 
 
 def plain(value: Any) -> Any:
@@ -117,6 +141,7 @@ def outbox_row(event: DomainEvent, trace_context: str | None = None) -> dict[str
         "attempts": 0,
         "last_error": None,
         "trace_context": event.trace_context or trace_context,
+        "parked_at": None,
     }
 
 

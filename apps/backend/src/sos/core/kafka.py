@@ -17,12 +17,22 @@ from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidMessageError,
+    InvalidTopicError,
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from aiokafka.helpers import create_ssl_context
 
 from sos.core.config import Settings
 from sos.core.events import DomainEvent
-from sos.core.relay import PublisherUnavailable
+from sos.core.relay import PartialPublish, PublisherUnavailable, UndeliverableEvent
 from sos.core.request_context import parse_traceparent
 
 logger = logging.getLogger("sos.kafka")
@@ -145,6 +155,26 @@ def _transient(error: BaseException) -> bool:
     )
 
 
+# Errors about one message that no retry cures: the relay parks such an event after its attempts.
+_PERMANENT_ERRORS = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    CorruptRecordException,
+    InvalidMessageError,
+    TypeError,
+    ValueError,
+    UnicodeError,
+)
+
+
+def _undeliverable(event: DomainEvent, error: BaseException) -> UndeliverableEvent:
+    failure = UndeliverableEvent(f"Kafka rejects event {event.id} ({event.type}) for good: {error!r}")
+    failure.__cause__ = error
+    return failure
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
     """Connection options shared by producers, consumers and admin clients: brokers, client id, SASL and TLS."""
     options: dict[str, Any] = {
@@ -164,7 +194,8 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 class KafkaPublisher:
     """The relay's :class:`~sos.core.relay.EventPublisher`: ``publish`` returns once the brokers acknowledged
-    every event of the batch (acks=all); when they cannot be reached it raises ``PublisherUnavailable``."""
+    every event of the batch (acks=all); when they cannot be reached it raises ``PublisherUnavailable``, and when
+    only part of the batch was acknowledged, ``PartialPublish``."""
 
     def __init__(
         self,
@@ -216,31 +247,87 @@ class KafkaPublisher:
             await producer.stop()
 
     async def publish(self, events: list[DomainEvent]) -> None:
+        """Sends the batch and waits for the acknowledgements; raises :class:`PartialPublish` when only some of it
+        was acknowledged, naming those, so the relay marks exactly them sent."""
         if not events:
             return
+        deliveries: list[tuple[DomainEvent, asyncio.Future[Any]]] = []
+        failed: dict[UUID, Exception] = {}
         try:
             async with asyncio.timeout(self._timeout_seconds * 2):
                 producer = await self._started_producer()
                 await self.ensure_topics({event.aggregate_type for event in events})
-                deliveries = [
-                    await producer.send(
-                        self.topic(event.aggregate_type),
-                        encode_event(event),
-                        key=event_key(event),
-                        headers=event_headers(event),
-                    )
-                    for event in events
-                ]
-                outcomes = await asyncio.gather(*deliveries, return_exceptions=True)
+                stopped_by = await self._send_all(producer, events, deliveries, failed)
+                await asyncio.gather(*(future for _, future in deliveries), return_exceptions=True)
         except (KafkaError, TimeoutError) as exc:
-            if _transient(exc):
-                raise self._unavailable(f"Kafka is unavailable: {exc!r}") from exc
-            raise
-        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-        if failures:
-            if all(_transient(failure) for failure in failures):
-                raise self._unavailable(f"Kafka did not acknowledge the batch: {failures[0]!r}") from failures[0]
-            raise failures[0]
+            if not deliveries and not failed:
+                if _transient(exc):
+                    raise self._unavailable(f"Kafka is unavailable: {exc!r}") from exc
+                raise
+            stopped_by = exc
+        finally:
+            # Nothing stays in flight untracked: what is not acknowledged by now is cancelled and sent again later.
+            for _, future in deliveries:
+                future.cancel()
+        self._report(events, deliveries, failed, stopped_by)
+
+    async def _send_all(
+        self,
+        producer: Any,
+        events: list[DomainEvent],
+        deliveries: list[tuple[DomainEvent, asyncio.Future[Any]]],
+        failed: dict[UUID, Exception],
+    ) -> Exception | None:
+        """Queues the events; one the producer rejects for good fails alone (and holds back its aggregate's later
+        events). Returns the error that stopped the sending early, if any."""
+        blocked: set[UUID] = set()
+        for event in events:
+            if event.aggregate_id in blocked:
+                continue
+            try:
+                future = await producer.send(
+                    self.topic(event.aggregate_type),
+                    encode_event(event),
+                    key=event_key(event),
+                    headers=event_headers(event),
+                )
+            except _PERMANENT_ERRORS as exc:
+                failed[event.id] = _undeliverable(event, exc)
+                blocked.add(event.aggregate_id)
+                continue
+            except (KafkaError, TimeoutError) as exc:
+                return exc
+            deliveries.append((event, future))
+        return None
+
+    def _report(
+        self,
+        events: list[DomainEvent],
+        deliveries: list[tuple[DomainEvent, asyncio.Future[Any]]],
+        failed: dict[UUID, Exception],
+        stopped_by: Exception | None,
+    ) -> None:
+        acked: list[UUID] = []
+        for event, future in deliveries:
+            if future.cancelled():
+                continue
+            error = future.exception()
+            if error is None:
+                acked.append(event.id)
+            elif isinstance(error, _PERMANENT_ERRORS):
+                failed[event.id] = _undeliverable(event, error)
+            else:
+                failed[event.id] = error if isinstance(error, Exception) else RuntimeError(repr(error))
+        if len(acked) == len(events):
+            return
+        errors = [*failed.values(), *([stopped_by] if stopped_by is not None else [])]
+        if not acked and errors and all(_transient(error) for error in errors):
+            raise self._unavailable(f"Kafka did not acknowledge the batch: {errors[0]!r}") from errors[0]
+        if not acked and not failed and stopped_by is not None:
+            raise stopped_by
+        if any(_transient(error) for error in errors):
+            self._topics.clear()
+        raise PartialPublish(acked, failed)
 
     def _unavailable(self, reason: str) -> PublisherUnavailable:
         # After an outage the topics are checked again: a broker that lost them would otherwise auto-create them
@@ -280,8 +367,11 @@ class KafkaPublisher:
             )
             try:
                 await producer.start()
-            except (KafkaError, OSError) as exc:
-                await producer.stop()
-                raise PublisherUnavailable(f"cannot connect to Kafka: {exc!r}") from exc
+            except BaseException as exc:
+                # Also when the start is cancelled (a timeout): a half-started producer keeps tasks and sockets.
+                await asyncio.shield(producer.stop())
+                if isinstance(exc, KafkaError | OSError):
+                    raise PublisherUnavailable(f"cannot connect to Kafka: {exc!r}") from exc
+                raise
             self._producer = producer
             return producer

@@ -55,7 +55,16 @@ class RequestIdMiddleware:
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 elapsed_ms = (time.perf_counter() - started) * 1000
-                access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+                access_log.info("%s %s %d %.1fms", scope["method"], loggable_path(scope["path"]), status, elapsed_ms)
+
+
+# Paths whose last segment is the credential itself (calendar apps cannot send a bearer token).
+_CREDENTIAL_IN_PATH = re.compile(r"^(?P<route>/api/v1/oncall-feeds/(?:schedules|users)/)[^/]+$")
+
+
+def loggable_path(path: str) -> str:
+    """The request path with any credential it carries replaced, so logs never hold a usable feed URL."""
+    return _CREDENTIAL_IN_PATH.sub(r"\g<route>[redacted].ics", path)
 
 
 class _BodyTooLarge(StarletteHTTPException):

@@ -1,4 +1,5 @@
-"""How far the outbox relay is behind: pending, leased and failing events, and the age of the oldest pending one."""
+"""How far the outbox relay is behind: pending, leased, failing and parked events, the age of the oldest pending one,
+and the events each in-process consumer has parked (the embedded mode's dead letters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sos.core.events import OutboxEvent
+from sos.core.dead_letters import DeadLetterStatus
+from sos.core.events import DeadLetter, OutboxEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,8 @@ class Backlog:
     pending: int = 0
     leased: int = 0
     failing: int = 0
+    parked: int = 0
+    """Rejected by the broker for good (too large, invalid): never retried; their aggregates went on without them."""
     oldest_pending_at: datetime | None = None
     lag_seconds: float = 0.0
     last_error: str | None = None
@@ -29,6 +33,8 @@ class OutboxStatus:
     checked_at: datetime
     total: Backlog
     by_aggregate_type: dict[str, Backlog] = field(default_factory=dict)
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    """Events each in-process consumer gave up on, by consumer name."""
 
     def as_json(self) -> dict[str, Any]:
         plain: dict[str, Any] = _plain(asdict(self))
@@ -36,33 +42,47 @@ class OutboxStatus:
 
 
 async def outbox_status(connection: AsyncConnection, now: datetime) -> OutboxStatus:
-    pending = OutboxEvent.published_at.is_(None)
-    leased = func.sum(_flag(OutboxEvent.lease_until > now))
-    failing = func.sum(_flag(OutboxEvent.last_error.is_not(None)))
+    unpublished = OutboxEvent.published_at.is_(None)
+    waiting = OutboxEvent.parked_at.is_(None)
+    pending = func.sum(_flag(waiting))
+    leased = func.sum(_flag(waiting & (OutboxEvent.lease_until > now)))
+    failing = func.sum(_flag(waiting & OutboxEvent.last_error.is_not(None)))
+    parked = func.sum(_flag(OutboxEvent.parked_at.is_not(None)))
+    oldest = func.min(case((waiting, OutboxEvent.occurred_at)))
     counts = await connection.execute(
-        select(
-            OutboxEvent.aggregate_type,
-            func.count(),
-            leased,
-            failing,
-            func.min(OutboxEvent.occurred_at),
-        )
-        .where(pending)
+        select(OutboxEvent.aggregate_type, pending, leased, failing, parked, oldest)
+        .where(unpublished)
         .group_by(OutboxEvent.aggregate_type)
         .order_by(OutboxEvent.aggregate_type)
     )
     by_type = {
-        aggregate_type: Backlog(
-            pending=int(count),
-            leased=int(leased_count or 0),
-            failing=int(failing_count or 0),
-            oldest_pending_at=oldest,
-            lag_seconds=_age(oldest, now),
-            last_error=await _last_error(connection, aggregate_type) if failing_count else None,
+        row.aggregate_type: Backlog(
+            pending=int(row[1] or 0),
+            leased=int(row[2] or 0),
+            failing=int(row[3] or 0),
+            parked=int(row[4] or 0),
+            oldest_pending_at=row[5],
+            lag_seconds=_age(row[5], now),
+            last_error=await _last_error(connection, row.aggregate_type) if row[3] or row[4] else None,
         )
-        for aggregate_type, count, leased_count, failing_count, oldest in counts.all()
+        for row in counts.all()
     }
-    return OutboxStatus(checked_at=now, total=_sum(list(by_type.values()), now), by_aggregate_type=by_type)
+    return OutboxStatus(
+        checked_at=now,
+        total=_sum(list(by_type.values()), now),
+        by_aggregate_type=by_type,
+        dead_letters=await _parked_by_consumer(connection),
+    )
+
+
+async def _parked_by_consumer(connection: AsyncConnection) -> dict[str, int]:
+    rows = await connection.execute(
+        select(DeadLetter.consumer, func.count())
+        .where(DeadLetter.status == DeadLetterStatus.PARKED)
+        .group_by(DeadLetter.consumer)
+        .order_by(DeadLetter.consumer)
+    )
+    return {consumer: int(count) for consumer, count in rows.all()}
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -93,6 +113,7 @@ def _sum(items: list[Backlog], now: datetime) -> Backlog:
         pending=sum(item.pending for item in items),
         leased=sum(item.leased for item in items),
         failing=sum(item.failing for item in items),
+        parked=sum(item.parked for item in items),
         oldest_pending_at=oldest,
         lag_seconds=_age(oldest, now),
         last_error=next((item.last_error for item in oldest_first if item.last_error), None),

@@ -33,6 +33,7 @@ class Scheduler:
         self._batch_size = batch_size
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -53,9 +54,16 @@ class Scheduler:
             done[work.name] = total
         return done
 
+    def request_stop(self) -> None:
+        """Ends :meth:`run_forever` after the tick in hand, so no step is cut off half way."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             await self.tick()
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
             self._wakeup.clear()

@@ -63,8 +63,9 @@ class EscalationTarget(IdMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind))
     user_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    team_id: Mapped[UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    schedule_id: Mapped[UUID | None] = mapped_column(ForeignKey("oncall_schedules.id", ondelete="CASCADE"))
+    # Deleting a team or schedule a policy pages is refused: it would silently leave a tier paging nobody.
+    team_id: Mapped[UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
+    schedule_id: Mapped[UUID | None] = mapped_column(ForeignKey("oncall_schedules.id", ondelete="RESTRICT"))
 
 
 class AlertEscalation(IdMixin, Base):

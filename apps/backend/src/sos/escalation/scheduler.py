@@ -57,6 +57,8 @@ _STOPPED_BY_STATUS = {
 
 
 async def _tiers(uow: UnitOfWork, policy_id: UUID) -> list[Tier]:
+    """The policy's tiers in order; a tier whose targets are all gone stays, with no targets, so it still pages
+    nobody visibly instead of vanishing and shifting the tiers after it."""
     rows = await uow.connection.execute(
         select(
             EscalationTier.position,
@@ -66,22 +68,23 @@ async def _tiers(uow: UnitOfWork, policy_id: UUID) -> list[Tier]:
             EscalationTarget.team_id,
             EscalationTarget.schedule_id,
         )
-        .join(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
+        .outerjoin(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
         .where(EscalationTier.policy_id == policy_id)
         .order_by(EscalationTier.position, EscalationTarget.position)
     )
     tiers: dict[int, Tier] = {}
     for row in rows:
         tier = tiers.setdefault(row.position, Tier(row.position, row.delay_minutes, []))
-        kind = TargetKind(row.kind)
-        tier.targets.append((kind, row.user_id or row.team_id or row.schedule_id))
+        if row.kind is not None:
+            tier.targets.append((TargetKind(row.kind), row.user_id or row.team_id or row.schedule_id))
     return list(tiers.values())
 
 
 async def _reach(uow: UnitOfWork, organization_id: UUID, tier: Tier, now: datetime, *, reporter_id: UUID) -> Reached:
     """The tier's targets as people: teams by their current members, schedules by whoever is on call now.
 
-    Only active members count, and never the person in danger themselves.
+    Only active staff count (reporters may sit in teams or on schedules but are not paged), and never the person
+    in danger themselves.
     """
     candidates: list[UUID] = []
     team_ids = [ref for kind, ref in tier.targets if kind is TargetKind.TEAM]
@@ -111,6 +114,7 @@ async def _reach(uow: UnitOfWork, organization_id: UUID, tier: Tier, now: dateti
                 Membership.organization_id == organization_id,
                 Membership.user_id.in_(wanted),
                 Membership.status == MembershipStatus.ACTIVE,
+                Membership.role != Role.REPORTER,
             )
         )
     }
@@ -181,6 +185,7 @@ class EscalationDueWork:
 
     async def _step_one(self, now: datetime) -> bool:
         claimed: UUID | None = None
+        claimed_version = 0
         try:
             async with self._uow_factory() as uow:
                 escalation = (
@@ -194,7 +199,7 @@ class EscalationDueWork:
                 ).first()
                 if escalation is None:
                     return False
-                claimed = escalation.id
+                claimed, claimed_version = escalation.id, escalation.version
                 await self._step(uow, escalation, now)
                 await uow.commit()
         except _ClaimLost:
@@ -203,15 +208,20 @@ class EscalationDueWork:
             if claimed is None:
                 raise
             logger.exception("escalation %s failed its step; it is retried in %s", claimed, RETRY_AFTER_FAILURE)
-            await self._postpone(claimed, now)
+            await self._postpone(claimed, claimed_version, now)
         return True
 
-    async def _postpone(self, escalation_id: UUID, now: datetime) -> None:
-        """Moves a failing step out of the way, so one broken escalation does not hold up the others."""
+    async def _postpone(self, escalation_id: UUID, version: int, now: datetime) -> None:
+        """Moves a failing step out of the way, so one broken escalation does not hold up the others; only if no
+        other scheduler has moved it on since this one claimed it."""
         async with self._uow_factory() as uow:
             await uow.connection.execute(
                 update(AlertEscalation)
-                .where(AlertEscalation.id == escalation_id, AlertEscalation.status == EscalationStatus.ACTIVE)
+                .where(
+                    AlertEscalation.id == escalation_id,
+                    AlertEscalation.status == EscalationStatus.ACTIVE,
+                    AlertEscalation.version == version,
+                )
                 .values(next_due_at=now + RETRY_AFTER_FAILURE, updated_at=now)
             )
             await uow.commit()
@@ -232,7 +242,8 @@ class EscalationDueWork:
             uow.record(await state.stop(uow, escalation, StopReason.POLICY_DELETED, now))
             return
         # A policy replaced mid-escalation may have fewer tiers now; carry on from its last one.
-        tier = tiers[min(escalation.tier_index, len(tiers) - 1)]
+        index = min(escalation.tier_index, len(tiers) - 1)
+        tier = tiers[index]
         reached = await _reach(uow, escalation.organization_id, tier, now, reporter_id=alert.reporter_id)
         await _assign(uow, escalation, reached.responder_ids, now)
         uow.record(
@@ -242,7 +253,7 @@ class EscalationDueWork:
                 organization_id=escalation.organization_id,
                 escalation_id=escalation.id,
                 policy_id=escalation.policy_id,
-                tier=tier.position,
+                tier=index,
                 cycle=escalation.cycle,
                 user_ids=reached.user_ids,
                 responder_ids=reached.responder_ids,
@@ -250,7 +261,7 @@ class EscalationDueWork:
             )
         )
         following = next_position(
-            Position(tier.position, escalation.cycle), tier_count=len(tiers), repeat_count=policy.repeat_count
+            Position(index, escalation.cycle), tier_count=len(tiers), repeat_count=policy.repeat_count
         )
         await self._advance(uow, escalation, following, now + timedelta(minutes=tier.delay_minutes), now)
 

@@ -66,7 +66,7 @@ async def _tiers_of(uow: UnitOfWork, policy_ids: list[UUID]) -> dict[UUID, list[
         return {}
     rows = await uow.connection.execute(
         select(EscalationTier.policy_id, EscalationTier.position, EscalationTier.delay_minutes, EscalationTarget)
-        .join(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
+        .outerjoin(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
         .where(EscalationTier.policy_id.in_(policy_ids))
         .order_by(EscalationTier.policy_id, EscalationTier.position, EscalationTarget.position)
     )
@@ -75,7 +75,8 @@ async def _tiers_of(uow: UnitOfWork, policy_ids: list[UUID]) -> dict[UUID, list[
         tier = tiers[row.policy_id].setdefault(
             row.position, {"position": row.position, "delay_minutes": row.delay_minutes, "targets": []}
         )
-        tier["targets"].append(_target(row))
+        if row.kind is not None:
+            tier["targets"].append(_target(row))
     return {
         policy_id: [TierRead.model_validate(tier) for tier in by_position.values()]
         for policy_id, by_position in tiers.items()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -12,70 +10,19 @@ from uuid import UUID
 
 import typer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
 
+from sos.auth.admin_cli import AdminOption, OrganizationOption, run_as_admin
 from sos.auth.principal import Principal
-from sos.core.config import Settings
-from sos.core.db import create_engine, utcnow
-from sos.core.errors import ProblemError
+from sos.core.db import utcnow
 from sos.core.pagination import MAX_LIMIT
-from sos.core.uow import UnitOfWork, UnitOfWorkFactory
-from sos.organizations.models import Organization
+from sos.core.uow import UnitOfWork
 from sos.schedules import service
 from sos.schedules.schemas import OverrideIn, ScheduleIn, ScheduleRead
-from sos.users.domain import MembershipStatus, Role
-from sos.users.models import Membership, User
 
 app = typer.Typer(no_args_is_help=True, help="On-call schedules: list, show, who-is-on-call, create, add-override.")
 
-ResultT = TypeVar("ResultT")
 InputT = TypeVar("InputT", bound=BaseModel)
-OrganizationOption = Annotated[str, typer.Option("--organization", help="The organization's slug")]
-AdminOption = Annotated[str, typer.Option("--as", help="Email of an active admin of that organization")]
 ScheduleArgument = Annotated[UUID, typer.Argument(help="The schedule's id")]
-
-
-class NotAnAdmin(Exception):
-    pass
-
-
-async def _admin(uow: UnitOfWork, organization: str, email: str) -> Principal:
-    async with uow.read():
-        row = (
-            await uow.connection.execute(
-                select(Membership.user_id, Membership.organization_id)
-                .join(Organization, Organization.id == Membership.organization_id)
-                .join(User, User.id == Membership.user_id)
-                .where(
-                    Organization.slug == organization,
-                    func.lower(User.email) == email.lower(),
-                    Membership.role == Role.ADMIN,
-                    Membership.status == MembershipStatus.ACTIVE,
-                )
-            )
-        ).first()
-    if row is None:
-        raise NotAnAdmin(f"{email} is not an active admin of organization '{organization}'")
-    return Principal(user_id=row.user_id, organization_id=row.organization_id, role=Role.ADMIN)
-
-
-def _run(organization: str, email: str, action: Callable[[UnitOfWork, Principal], Awaitable[ResultT]]) -> ResultT:
-    async def run() -> ResultT:
-        engine = create_engine(Settings())
-        try:
-            uow_factory = UnitOfWorkFactory(engine)
-            principal = await _admin(uow_factory(), organization, email)
-            return await action(uow_factory(), principal)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except (NotAnAdmin, ProblemError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        for problem in getattr(exc, "extensions", {}).get("errors", []):
-            typer.echo(f"  {problem['pointer']}: {problem['message']}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _parse(model: type[InputT], raw: object, source: str) -> InputT:
@@ -129,7 +76,7 @@ def list_schedules(
                 return schedules
             cursor = page.next_cursor
 
-    schedules = _run(organization, email, action)
+    schedules = run_as_admin(organization, email, action)
     if as_json:
         typer.echo("[" + ",".join(schedule.model_dump_json() for schedule in schedules) + "]")
     else:
@@ -139,7 +86,9 @@ def list_schedules(
 @app.command("show")
 def show_schedule(schedule_id: ScheduleArgument, organization: OrganizationOption, email: AdminOption) -> None:
     """Print one schedule with its layers as JSON."""
-    schedule = _run(organization, email, lambda uow, principal: service.get_schedule(uow, principal, schedule_id))
+    schedule = run_as_admin(
+        organization, email, lambda uow, principal: service.get_schedule(uow, principal, schedule_id)
+    )
     typer.echo(schedule.model_dump_json(indent=2))
 
 
@@ -152,7 +101,7 @@ def who_is_on_call(
 ) -> None:
     """Print who is on call at a time, with the running shift, as JSON."""
     instant = _instant(at, "--at")
-    on_call = _run(
+    on_call = run_as_admin(
         organization, email, lambda uow, principal: service.who_is_on_call(uow, principal, schedule_id, instant)
     )
     typer.echo(on_call.model_dump_json(indent=2))
@@ -166,7 +115,7 @@ def create_schedule(
 ) -> None:
     """Create a schedule with its layers from a JSON file and print it."""
     data = _parse(ScheduleIn, _read_json(file), str(file))
-    schedule = _run(organization, email, lambda uow, principal: service.create_schedule(uow, principal, data))
+    schedule = run_as_admin(organization, email, lambda uow, principal: service.create_schedule(uow, principal, data))
     typer.echo(schedule.model_dump_json(indent=2))
 
 
@@ -182,7 +131,7 @@ def add_override(
     """Put a member on call for a window, whoever the layers say, and print the override."""
     window = {"starts_at": _instant(starts_at, "--from"), "ends_at": _instant(ends_at, "--until")}
     data = _parse(OverrideIn, {"user_id": user, **window}, "the override")
-    created = _run(
+    created = run_as_admin(
         organization, email, lambda uow, principal: service.create_override(uow, principal, schedule_id, data)
     )
     typer.echo(created.model_dump_json(indent=2))

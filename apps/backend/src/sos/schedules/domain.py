@@ -20,6 +20,7 @@ Time rules (the ones other on-call tools keep getting wrong around DST):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,7 +31,32 @@ from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WINDOW = timedelta(days=93)
+MAX_RESOLVED_SHIFTS = 20_000
+"""The most layer and override shifts one resolution may generate before it gives up."""
+LONGEST_RESOLUTION = timedelta(days=150)
+"""The longest window any reader resolves (a 13-week calendar feed with its padding), for the write-time load check."""
 _INSTANT = timedelta(microseconds=1)
+
+
+class TooManyShifts(Exception):
+    """Resolving would generate more shifts than its budget allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"resolving this window takes more than {limit} shifts")
+        self.limit = limit
+
+
+@dataclass
+class ShiftBudget:
+    """How many more shifts a resolution (or a request resolving several schedules) may generate."""
+
+    limit: int = MAX_RESOLVED_SHIFTS
+    spent: int = 0
+
+    def spend(self, count: int = 1) -> None:
+        self.spent += count
+        if self.spent > self.limit:
+            raise TooManyShifts(self.limit)
 
 
 class RotationKind(StrEnum):
@@ -200,31 +226,29 @@ def local_windows(
 
 def _utc_windows(layer: Layer, zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     local = local_windows(layer.restrictions, to_local(start, zone), to_local(end, zone) + timedelta(hours=3))
-    merged: list[tuple[datetime, datetime]] = []
-    for opens, closes in ((to_utc(a, zone), to_utc(b, zone)) for a, b in local):
-        opens, closes = max(opens, start), min(closes, end)
-        if closes <= opens:
-            continue
-        if merged and opens <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(closes, merged[-1][1]))
-        else:
-            merged.append((opens, closes))
-    return merged
+    return _merged(((to_utc(a, zone), to_utc(b, zone)) for a, b in local), start, end)
 
 
-def layer_shifts(layer: Layer, zone: ZoneInfo, start: datetime, end: datetime) -> list[Shift]:
-    """Who this layer puts on call during ``[start, end)``, with its restriction windows applied."""
-    shifts = list(rotation_shifts(layer, zone, start, end))
+def _clip(shifts: Iterable[Shift], windows: Sequence[tuple[datetime, datetime]], layer_id: UUID) -> Iterator[Shift]:
+    """The parts of time-ordered, disjoint ``shifts`` inside time-ordered, disjoint ``windows``, in one pass."""
+    window = 0
+    for shift in shifts:
+        while window < len(windows) and windows[window][1] <= shift.starts_at:
+            window += 1
+        probe = window
+        while probe < len(windows) and windows[probe][0] < shift.ends_at:
+            begins, ends = max(shift.starts_at, windows[probe][0]), min(shift.ends_at, windows[probe][1])
+            if ends > begins:
+                yield Shift(shift.user_id, begins, ends, ShiftSource.LAYER, layer_id=layer_id)
+            probe += 1
+
+
+def layer_shifts(layer: Layer, zone: ZoneInfo, start: datetime, end: datetime) -> Iterator[Shift]:
+    """Who this layer puts on call during ``[start, end)``, with its restriction windows applied, in time order."""
+    shifts = rotation_shifts(layer, zone, start, end)
     if not layer.restrictions:
         return shifts
-    windows = _utc_windows(layer, zone, start, end)
-    restricted = []
-    for shift in shifts:
-        for opens, closes in windows:
-            begins, ends = max(shift.starts_at, opens), min(shift.ends_at, closes)
-            if ends > begins:
-                restricted.append(Shift(shift.user_id, begins, ends, ShiftSource.LAYER, layer_id=layer.id))
-    return restricted
+    return _clip(shifts, _utc_windows(layer, zone, start, end), layer.id)
 
 
 # --- resolution ------------------------------------------------------------------------------------------------
@@ -243,30 +267,57 @@ class _Candidate:
     identity: tuple[UUID | None, datetime]
 
 
-def _candidates(schedule: Schedule, start: datetime, end: datetime) -> list[_Candidate]:
-    found = [
-        _Candidate(_override_shift(override, start, end), (1, 0, 0, override.id.int), (override.id, override.starts_at))
-        for override in schedule.overrides
-        if override.starts_at < end and override.ends_at > start
-    ]
+def _candidates(schedule: Schedule, start: datetime, end: datetime, budget: ShiftBudget) -> list[_Candidate]:
+    found = []
+    for override in schedule.overrides:
+        if override.starts_at < end and override.ends_at > start:
+            budget.spend()
+            rank = (1, 0, 0, override.id.int)
+            found.append(_Candidate(_override_shift(override, start, end), rank, (override.id, override.starts_at)))
     for layer in schedule.layers:
         for shift in layer_shifts(layer, schedule.zone, start, end):
+            budget.spend()
             found.append(_Candidate(shift, (0, layer.priority, -layer.position, 0), (layer.id, shift.starts_at)))
     return found
 
 
-def shifts_between(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
-    """The final, flattened shifts of ``[start, end)`` in time order; nobody on call leaves a hole."""
-    candidates = _candidates(schedule, start, end)
+def _winners(
+    candidates: Sequence[_Candidate], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime, _Candidate | None]]:
+    """Each stretch between two consecutive edges with the top-ranked candidate covering it: a sweep over a heap.
+
+    Among candidates of equal rank the earlier one in ``candidates`` wins. Candidates that have ended stay in the heap
+    until they reach its top, so every candidate enters and leaves it once: O(n log n) in all.
+    """
+    by_start = sorted(range(len(candidates)), key=lambda i: candidates[i].shift.starts_at)
     edges = sorted({start, end} | {c.shift.starts_at for c in candidates} | {c.shift.ends_at for c in candidates})
+    heap: list[tuple[tuple[int, int, int, int], int]] = []
+    entered = 0
+    for begins, ends in pairwise(edges):
+        while entered < len(by_start) and candidates[by_start[entered]].shift.starts_at <= begins:
+            index = by_start[entered]
+            rank = candidates[index].rank
+            heapq.heappush(heap, ((-rank[0], -rank[1], -rank[2], -rank[3]), index))
+            entered += 1
+        while heap and candidates[heap[0][1]].shift.ends_at <= begins:
+            heapq.heappop(heap)
+        yield begins, ends, candidates[heap[0][1]] if heap else None
+
+
+def shifts_between(
+    schedule: Schedule, start: datetime, end: datetime, budget: ShiftBudget | None = None
+) -> list[Shift]:
+    """The final, flattened shifts of ``[start, end)`` in time order; nobody on call leaves a hole.
+
+    Raises :class:`TooManyShifts` when the layers and overrides generate more shifts than ``budget`` allows.
+    """
+    candidates = _candidates(schedule, start, end, budget or ShiftBudget())
     flattened: list[Shift] = []
     last_identity: tuple[UUID | None, datetime] | None = None
-    for begins, ends in pairwise(edges):
-        covering = [c for c in candidates if c.shift.starts_at <= begins < c.shift.ends_at]
-        if not covering:
+    for begins, ends, best in _winners(candidates, start, end):
+        if best is None:
             last_identity = None
             continue
-        best = max(covering, key=lambda candidate: candidate.rank)
         previous = flattened[-1] if flattened else None
         if previous is not None and previous.ends_at == begins and last_identity == best.identity:
             flattened[-1] = Shift(
@@ -301,6 +352,15 @@ def covers_entirely(shifts: Sequence[Shift], user_id: UUID, start: datetime, end
 
 # --- validation ------------------------------------------------------------------------------------------------
 
+
+def shift_load(layer: Layer, span: timedelta = LONGEST_RESOLUTION) -> int:
+    """An upper bound on the shifts ``layer`` generates in any window of ``span``, restriction pieces included."""
+    rotations = -(-span // _step(layer)) + 2
+    weeks = span.days // 7 + 2
+    windows = sum(len(restriction.weekdays) for restriction in layer.restrictions) * weeks
+    return rotations + windows
+
+
 _FAR_FUTURE = datetime(9999, 1, 1)
 
 
@@ -312,13 +372,33 @@ def _coverage_overlaps(first: Layer, second: Layer) -> bool:
     if not first.restrictions or not second.restrictions:
         return True
     horizon = min(end, start + timedelta(days=8))
-    windows = local_windows(first.restrictions, start, horizon)
-    others = local_windows(second.restrictions, start, horizon)
-    return any(
-        max(a_open, b_open, start) < min(a_close, b_close, horizon)
-        for a_open, a_close in windows
-        for b_open, b_close in others
-    )
+    windows = _merged(local_windows(first.restrictions, start, horizon), start, horizon)
+    others = _merged(local_windows(second.restrictions, start, horizon), start, horizon)
+    i = j = 0
+    while i < len(windows) and j < len(others):
+        if max(windows[i][0], others[j][0]) < min(windows[i][1], others[j][1]):
+            return True
+        if windows[i][1] <= others[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+def _merged(
+    windows: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Sorted ``windows`` clipped to ``[start, end)`` with the overlapping ones joined."""
+    merged: list[tuple[datetime, datetime]] = []
+    for opens, closes in sorted(windows):
+        opens, closes = max(opens, start), min(closes, end)
+        if closes <= opens:
+            continue
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(closes, merged[-1][1]))
+        else:
+            merged.append((opens, closes))
+    return merged
 
 
 def overlapping_layers(layers: Sequence[Layer]) -> tuple[int, int] | None:

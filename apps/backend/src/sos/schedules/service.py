@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
@@ -21,8 +22,11 @@ from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.security import hash_opaque_token, new_opaque_token
 from sos.core.uow import UnitOfWork
+from sos.escalation.models import EscalationPolicy, EscalationTarget, EscalationTier
 from sos.schedules import ical
 from sos.schedules.domain import (
+    LONGEST_RESOLUTION,
+    MAX_RESOLVED_SHIFTS,
     MAX_WINDOW,
     WEEKDAYS,
     Layer,
@@ -32,9 +36,12 @@ from sos.schedules.domain import (
     RotationKind,
     Schedule,
     Shift,
+    ShiftBudget,
+    TooManyShifts,
     covers_entirely,
     on_call_at,
     overlapping_layers,
+    shift_load,
     shifts_between,
 )
 from sos.schedules.events import schedule_event
@@ -53,11 +60,12 @@ from sos.schedules.schemas import (
     SwapIn,
 )
 from sos.teams.models import Team
-from sos.users.domain import MembershipStatus
+from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership, User
 
 ON_CALL_CONTEXT = timedelta(days=35)
 FEED_PADDING = timedelta(days=29)
+USER_FEED_SHIFTS = 4 * MAX_RESOLVED_SHIFTS
 _INSTANT = timedelta(microseconds=1)
 
 
@@ -181,18 +189,33 @@ async def _resolvable(
     return (await _domain_schedules(connection, [row], start, end))[row.id]
 
 
-async def _active_members(connection: AsyncConnection, organization_id: UUID, user_ids: Iterable[UUID]) -> set[UUID]:
+async def _active_roles(
+    connection: AsyncConnection, organization_id: UUID, user_ids: Iterable[UUID]
+) -> dict[UUID, Role]:
     wanted = set(user_ids)
     if not wanted:
-        return set()
+        return {}
     rows = await connection.execute(
-        select(Membership.user_id).where(
+        select(Membership.user_id, Membership.role).where(
             Membership.organization_id == organization_id,
             Membership.user_id.in_(wanted),
             Membership.status == MembershipStatus.ACTIVE,
         )
     )
-    return {row.user_id for row in rows}
+    return {row.user_id: Role(row.role) for row in rows}
+
+
+async def _active_members(connection: AsyncConnection, organization_id: UUID, user_ids: Iterable[UUID]) -> set[UUID]:
+    return set(await _active_roles(connection, organization_id, user_ids))
+
+
+def _on_call_problem(user_id: UUID, roles: dict[UUID, Role]) -> tuple[str, str] | None:
+    """Why ``user_id`` cannot be put on call (the error type and message), or ``None`` when they can."""
+    if user_id not in roles:
+        return "reference_not_found", f"No active member {user_id} in your organization."
+    if roles[user_id] is Role.REPORTER:
+        return "reporter_not_on_call", f"Member {user_id} is a reporter; reporters cannot be put on call."
+    return None
 
 
 async def on_call_user_ids(
@@ -200,13 +223,15 @@ async def on_call_user_ids(
 ) -> list[UUID]:
     """The users on call at the UTC instant ``at``; empty when nobody is, or the schedule is not in the organization.
 
-    A member deactivated since they were put on the schedule is left out, so nobody pages someone who has left.
+    A member deactivated (or made a reporter) since they were put on the schedule is left out, so nobody pages
+    someone who has left.
     """
     schedule = await _resolvable(connection, organization_id, schedule_id, at, at + _INSTANT)
     shift = on_call_at(schedule, at) if schedule is not None else None
     if shift is None:
         return []
-    return [shift.user_id] if await _active_members(connection, organization_id, [shift.user_id]) else []
+    roles = await _active_roles(connection, organization_id, [shift.user_id])
+    return [] if _on_call_problem(shift.user_id, roles) else [shift.user_id]
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -257,6 +282,30 @@ async def get_schedule(uow: UnitOfWork, principal: Principal, schedule_id: UUID)
     return _schedule_read(row, layers[row.id])
 
 
+def _too_many_shifts(exc: TooManyShifts, location: str, pointer: str, hint: str) -> Unprocessable:
+    message = f"Resolving this takes more than {exc.limit} shifts; {hint}."
+    return Unprocessable(
+        message, errors=[{"in": location, "pointer": pointer, "type": "too_many_shifts", "message": message}]
+    )
+
+
+async def _resolve(
+    schedule: Schedule,
+    start: datetime,
+    end: datetime,
+    *,
+    location: str = "query",
+    pointer: str = "#/end",
+    hint: str = "ask for a shorter window",
+    budget: ShiftBudget | None = None,
+) -> list[Shift]:
+    """``shifts_between`` on a worker thread, as it is pure CPU; a 422 at ``pointer`` when it exceeds its budget."""
+    try:
+        return await asyncio.to_thread(shifts_between, schedule, start, end, budget)
+    except TooManyShifts as exc:
+        raise _too_many_shifts(exc, location, pointer, hint) from exc
+
+
 def _shift_read(shift: Shift) -> ShiftRead:
     return ShiftRead.model_validate(shift, from_attributes=True)
 
@@ -267,7 +316,8 @@ async def who_is_on_call(uow: UnitOfWork, principal: Principal, schedule_id: UUI
         schedule = await _resolvable(uow.connection, principal.organization_id, schedule_id, start, end)
     if schedule is None:
         raise _not_found(schedule_id)
-    running = next((s for s in shifts_between(schedule, start, end) if s.starts_at <= at < s.ends_at), None)
+    shifts = await _resolve(schedule, start, end, pointer="#/at", hint="the schedule has too many overrides")
+    running = next((s for s in shifts if s.starts_at <= at < s.ends_at), None)
     return OnCallRead(
         schedule_id=schedule_id,
         at=at,
@@ -297,7 +347,7 @@ async def list_shifts(
         schedule = await _resolvable(uow.connection, principal.organization_id, schedule_id, start, end)
     if schedule is None:
         raise _not_found(schedule_id)
-    shifts = [_shift_read(shift) for shift in shifts_between(schedule, start, end)]
+    shifts = [_shift_read(shift) for shift in await _resolve(schedule, start, end)]
     return ShiftsRead(schedule_id=schedule_id, start=start, end=end, shifts=shifts)
 
 
@@ -322,9 +372,10 @@ def _invalid(pointer: str, kind: str, message: str) -> Unprocessable:
     )
 
 
-async def _require_active_member(uow: UnitOfWork, organization_id: UUID, user_id: UUID, pointer: str) -> None:
-    if user_id not in await _active_members(uow.connection, organization_id, [user_id]):
-        raise _invalid(pointer, "reference_not_found", f"No active member {user_id} in your organization.")
+async def _require_on_call_member(uow: UnitOfWork, organization_id: UUID, user_id: UUID, pointer: str) -> None:
+    problem = _on_call_problem(user_id, await _active_roles(uow.connection, organization_id, [user_id]))
+    if problem is not None:
+        raise _invalid(pointer, *problem)
 
 
 def _input_layer(index: int, layer: LayerIn) -> Layer:
@@ -355,16 +406,14 @@ async def _validate(uow: UnitOfWork, organization_id: UUID, data: ScheduleIn) ->
         )
         if team.first() is None:
             raise _invalid("#/team_id", "reference_not_found", f"No team {data.team_id} in your organization.")
-    active = await _active_members(uow.connection, organization_id, (m for layer in data.layers for m in layer.members))
+    roles = await _active_roles(uow.connection, organization_id, (m for layer in data.layers for m in layer.members))
     for i, layer in enumerate(data.layers):
         for j, member in enumerate(layer.members):
-            if member not in active:
-                raise _invalid(
-                    f"#/layers/{i}/members/{j}",
-                    "reference_not_found",
-                    f"No active member {member} in your organization.",
-                )
+            problem = _on_call_problem(member, roles)
+            if problem is not None:
+                raise _invalid(f"#/layers/{i}/members/{j}", *problem)
     layers = [_input_layer(i, layer) for i, layer in enumerate(data.layers)]
+    _check_load(layers)
     clash = overlapping_layers(layers)
     if clash is not None:
         first, second = clash
@@ -375,6 +424,18 @@ async def _validate(uow: UnitOfWork, organization_id: UUID, data: ScheduleIn) ->
             "coverage overlaps; give one a higher priority or make their times disjoint.",
         )
     return layers
+
+
+def _check_load(layers: Sequence[Layer]) -> None:
+    """Refuses layers that could generate more shifts than one resolution of the longest window may."""
+    load = sum(shift_load(layer) for layer in layers)
+    if load > MAX_RESOLVED_SHIFTS:
+        raise _invalid(
+            "#/layers",
+            "too_many_shifts",
+            f"These layers hand off too often: they could make {load} shifts in {LONGEST_RESOLUTION.days} days, "
+            f"more than the {MAX_RESOLVED_SHIFTS} allowed; use longer shifts, fewer layers or fewer restrictions.",
+        )
 
 
 def _restriction_json(layer: LayerIn) -> list[dict[str, Any]]:
@@ -494,12 +555,33 @@ async def replace_schedule(
     return await get_schedule(uow, principal, schedule_id)
 
 
+async def _refuse_if_escalated_to(uow: UnitOfWork, organization_id: UUID, schedule_id: UUID) -> None:
+    """A schedule an escalation policy still pages is not deleted from under it."""
+    policy = (
+        await uow.connection.execute(
+            select(EscalationPolicy.id, EscalationPolicy.name)
+            .join(EscalationTier, EscalationTier.policy_id == EscalationPolicy.id)
+            .join(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
+            .where(EscalationPolicy.organization_id == organization_id, EscalationTarget.schedule_id == schedule_id)
+            .order_by(EscalationPolicy.name)
+            .limit(1)
+        )
+    ).first()
+    if policy is not None:
+        raise Conflict(
+            f"The schedule is used by escalation policy {policy.name!r}; remove it from the policy first.",
+            code=ErrorCode.IN_USE,
+            policy_id=str(policy.id),
+        )
+
+
 async def delete_schedule(
     uow: UnitOfWork, principal: Principal, schedule_id: UUID, *, expected_version: int | None
 ) -> None:
     async with uow:
         row = await _require_schedule(uow, principal.organization_id, schedule_id, lock=True)
         _check_version(row, expected_version)
+        await _refuse_if_escalated_to(uow, principal.organization_id, schedule_id)
         await uow.connection.execute(delete(OnCallSchedule).where(OnCallSchedule.id == schedule_id))
         uow.record(_event(principal, schedule_id, "deleted", name=row.name))
         await uow.commit()
@@ -567,7 +649,7 @@ async def _insert_override(
 async def create_override(uow: UnitOfWork, principal: Principal, schedule_id: UUID, data: OverrideIn) -> OverrideRead:
     async with uow:
         await _require_schedule(uow, principal.organization_id, schedule_id, lock=True)
-        await _require_active_member(uow, principal.organization_id, data.user_id, "#/user_id")
+        await _require_on_call_member(uow, principal.organization_id, data.user_id, "#/user_id")
         created = await _insert_override(uow, principal, schedule_id, data, OverrideKind.OVERRIDE, None)
         await uow.commit()
     return created
@@ -580,16 +662,17 @@ async def create_swap(uow: UnitOfWork, principal: Principal, schedule_id: UUID, 
         await _require_schedule(uow, principal.organization_id, schedule_id, lock=True)
         if giver != principal.user_id and not principal.is_staff:
             raise Forbidden("Only staff may hand over someone else's shift.")
-        await _require_active_member(uow, principal.organization_id, data.user_id, "#/user_id")
+        await _require_on_call_member(uow, principal.organization_id, data.user_id, "#/user_id")
         if data.user_id == giver:
             raise _invalid("#/user_id", "same_user", "A swap hands the shift to somebody else.")
         schedule = await _resolvable(
             uow.connection, principal.organization_id, schedule_id, data.starts_at, data.ends_at
         )
         assert schedule is not None  # noqa: S101 - locked above
-        if not covers_entirely(
-            shifts_between(schedule, data.starts_at, data.ends_at), giver, data.starts_at, data.ends_at
-        ):
+        shifts = await _resolve(
+            schedule, data.starts_at, data.ends_at, location="body", pointer="#/ends_at", hint="swap a shorter window"
+        )
+        if not covers_entirely(shifts, giver, data.starts_at, data.ends_at):
             raise _invalid(
                 "#/swap_of_user_id" if data.swap_of_user_id else "#/starts_at",
                 "not_on_call",
@@ -698,6 +781,15 @@ def _in_feed(shifts: Iterable[Shift], now: datetime, weeks: int) -> list[Shift]:
     return [shift for shift in shifts if shift.ends_at > now and shift.starts_at < horizon]
 
 
+_FEED_HINT = "ask for fewer weeks"
+
+
+def _may_put_on_call(schedule: Schedule, user_id: UUID) -> bool:
+    return any(user_id in layer.members for layer in schedule.layers) or any(
+        override.user_id == user_id for override in schedule.overrides
+    )
+
+
 async def schedule_feed(uow: UnitOfWork, token: str, *, now: datetime, weeks: int) -> bytes:
     start, end = feed_window(now, weeks)
     async with uow.read():
@@ -706,7 +798,7 @@ async def schedule_feed(uow: UnitOfWork, token: str, *, now: datetime, weeks: in
             raise _no_feed()
         row = await _schedule_row(uow.connection, found.organization_id, found.schedule_id)
         schedule = (await _domain_schedules(uow.connection, [row], start, end))[row.id]
-        shifts = _in_feed(shifts_between(schedule, start, end), now, weeks)
+        shifts = _in_feed(await _resolve(schedule, start, end, pointer="#/weeks", hint=_FEED_HINT), now, weeks)
         names = await _names(uow.connection, (shift.user_id for shift in shifts))
     entries = [
         ical.FeedShift(row.id, row.name, shift, names.get(shift.user_id, str(shift.user_id))) for shift in shifts
@@ -729,11 +821,17 @@ async def user_feed(uow: UnitOfWork, token: str, *, now: datetime, weeks: int) -
         ).all()
         schedules = await _domain_schedules(uow.connection, rows, start, end)
         name = (await _names(uow.connection, [found.user_id])).get(found.user_id, "")
-    entries = [
-        ical.FeedShift(row.id, row.name, shift, name)
-        for row in rows
-        for shift in _in_feed(shifts_between(schedules[row.id], start, end), now, weeks)
-        if shift.user_id == found.user_id
-    ]
+    budget = ShiftBudget(USER_FEED_SHIFTS)
+    entries = []
+    for row in rows:
+        schedule = schedules[row.id]
+        if not _may_put_on_call(schedule, found.user_id):
+            continue
+        shifts = await _resolve(schedule, start, end, pointer="#/weeks", hint=_FEED_HINT, budget=budget)
+        entries += [
+            ical.FeedShift(row.id, row.name, shift, name)
+            for shift in _in_feed(shifts, now, weeks)
+            if shift.user_id == found.user_id
+        ]
     entries.sort(key=lambda entry: entry.shift.starts_at)
     return ical.calendar(f"My on-call shifts ({name})", entries, now=now)

@@ -17,6 +17,7 @@ from sos.core.events import DomainEvent
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.uow import UnitOfWork
+from sos.escalation.models import EscalationPolicy, EscalationTarget, EscalationTier
 from sos.organizations.service import lock_organization
 from sos.teams.domain import TeamRole
 from sos.teams.events import team_event
@@ -186,6 +187,26 @@ async def _refuse_open_assignments(uow: UnitOfWork, team_id: UUID) -> None:
         )
 
 
+async def _refuse_policy_targets(uow: UnitOfWork, team_id: UUID) -> None:
+    """Deleting a team an escalation policy pages would leave that tier paging nobody."""
+    policy = (
+        await uow.connection.execute(
+            select(EscalationPolicy.id, EscalationPolicy.name)
+            .join(EscalationTier, EscalationTier.policy_id == EscalationPolicy.id)
+            .join(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
+            .where(EscalationTarget.team_id == team_id)
+            .order_by(EscalationPolicy.name)
+            .limit(1)
+        )
+    ).first()
+    if policy is not None:
+        raise Conflict(
+            f"The team is used by escalation policy '{policy.name}'; remove it from the policy first.",
+            code=ErrorCode.IN_USE,
+            policy_id=str(policy.id),
+        )
+
+
 async def delete_team(uow: UnitOfWork, principal: Principal, team_id: UUID, *, expected_version: int | None) -> None:
     """Deletes a team without sub-teams; its memberships go with it."""
     async with uow:
@@ -202,6 +223,7 @@ async def delete_team(uow: UnitOfWork, principal: Principal, team_id: UUID, *, e
                 sub_teams=count,
             )
         await _refuse_open_assignments(uow, team_id)
+        await _refuse_policy_targets(uow, team_id)
         await uow.connection.execute(delete(TeamMember).where(TeamMember.team_id == team_id))
         await uow.connection.execute(delete(Team).where(Team.id == team_id))
         uow.record(_event(principal, team_id, "deleted", name=row.name))

@@ -1,9 +1,9 @@
-"""Event backbone and escalation: outbox trace context, escalation policies and state, on-call schedules,
-check-in timers, notifications and response metrics
+"""Event backbone and escalation: outbox trace context and parking, consumer dead letters, escalation policies and
+state, on-call schedules, check-in timers, notifications and response metrics
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 23:24:12.894280
+Create Date: 2026-11-30 23:50:00.728548
 """
 
 from collections.abc import Sequence
@@ -21,6 +21,30 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "dead_letters",
+        sa.Column("consumer", sa.String(length=64), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("event_type", sa.String(length=96), nullable=False),
+        sa.Column("aggregate_type", sa.String(length=64), nullable=False),
+        sa.Column("aggregate_id", sa.Uuid(), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(mysql.JSON(), "mariadb").with_variant(mysql.JSON(), "mysql"),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("first_failed_at", sos.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_failed_at", sos.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_dead_letters")),
+    )
+    with op.batch_alter_table("dead_letters", schema=None) as batch_op:
+        batch_op.create_index("ix_dead_letters_event", ["event_id"], unique=False)
+        batch_op.create_index("ix_dead_letters_status", ["status"], unique=False)
+
     op.create_table(
         "alert_response_metrics",
         sa.Column("alert_id", sa.Uuid(), nullable=False),
@@ -436,10 +460,10 @@ def upgrade() -> None:
             ["schedule_id"],
             ["oncall_schedules.id"],
             name=op.f("fk_escalation_targets_schedule_id_oncall_schedules"),
-            ondelete="CASCADE",
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["team_id"], ["teams.id"], name=op.f("fk_escalation_targets_team_id_teams"), ondelete="CASCADE"
+            ["team_id"], ["teams.id"], name=op.f("fk_escalation_targets_team_id_teams"), ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(
             ["tier_id"],
@@ -504,6 +528,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("trace_context", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("parked_at", sos.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_outbox_events_aggregate", ["aggregate_id", "published_at"], unique=False)
         batch_op.create_index("ix_outbox_events_lease", ["lease_until"], unique=False)
 
@@ -513,6 +538,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_events_lease")
         batch_op.drop_index("ix_outbox_events_aggregate")
+        batch_op.drop_column("parked_at")
         batch_op.drop_column("trace_context")
 
     op.drop_table("notification_attempts")
@@ -529,3 +555,4 @@ def downgrade() -> None:
     op.drop_table("escalation_policies")
     op.drop_table("alert_metric_events")
     op.drop_table("alert_response_metrics")
+    op.drop_table("dead_letters")
