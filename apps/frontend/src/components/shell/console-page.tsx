@@ -13,6 +13,7 @@ import { useSessionStore } from "@/lib/auth/session-store";
 import { cn } from "@/lib/cn";
 import { homeFor, navFor, ROLE_LABEL } from "@/lib/roles";
 import { useHydrated } from "@/lib/use-online";
+import { NotificationsMenu } from "./notifications-menu";
 import { OfflineBanner } from "./offline-banner";
 import { ThemeToggle } from "./theme-toggle";
 
@@ -61,6 +62,7 @@ function Header({ role, email }: { role: Role; email: string }) {
             <span className="block font-medium text-foreground">{email}</span>
             {ROLE_LABEL[role]}
           </span>
+          <NotificationsMenu />
           <ThemeToggle />
           <Button variant="outline" size="sm" onClick={onSignOut}>
             <LogOut aria-hidden="true" /> Sign out

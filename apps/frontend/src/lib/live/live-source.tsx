@@ -18,6 +18,7 @@ export type LiveTopic =
   | "locations"
   | "assignments"
   | "responders"
+  | "notifications"
   | "directory";
 
 export interface LiveSource {
@@ -37,6 +38,7 @@ const POLL_MS: Record<LiveTopic, number> = {
   locations: 5_000,
   assignments: 5_000,
   responders: 15_000,
+  notifications: 10_000,
   directory: 60_000,
 };
 

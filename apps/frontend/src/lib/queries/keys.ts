@@ -33,4 +33,8 @@ export const keys = {
     members: (id: string) => ["teams", id, "members"] as const,
   },
   organization: ["organization"] as const,
+  notifications: {
+    all: ["notifications"] as const,
+    recent: ["notifications", "recent"] as const,
+  },
 };
