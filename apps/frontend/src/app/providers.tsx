@@ -1,8 +1,9 @@
 "use client";
 
 import { createSyncStoragePersister } from "@tanstack/query-sync-storage-persister";
+import type { QueryClient } from "@tanstack/react-query";
 import { PersistQueryClientProvider } from "@tanstack/react-query-persist-client";
-import { useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { ServiceWorker } from "@/components/shell/service-worker";
 import { Toaster } from "@/components/ui/toaster";
 import { LiveSourceProvider, pollingSource } from "@/lib/live/live-source";
@@ -13,6 +14,7 @@ import { useSessionStore } from "@/lib/auth/session-store";
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   const userId = useSessionStore((state) => state.session?.userId ?? "anonymous");
+  useForgetOnUserChange(queryClient, userId);
   const [persister] = useState(() =>
     typeof window === "undefined"
       ? undefined
@@ -22,9 +24,7 @@ export function Providers({ children }: { children: ReactNode }) {
     <PersistQueryClientProvider
       client={queryClient}
       persistOptions={
-        persister
-          ? { persister, maxAge: OFFLINE_CACHE_MS, buster: userId }
-          : { persister: noopPersister, maxAge: 0 }
+        persister ? { persister, maxAge: OFFLINE_CACHE_MS, buster: userId } : { persister: noopPersister, maxAge: 0 }
       }
     >
       <LiveSourceProvider source={pollingSource} queryClient={queryClient}>
@@ -34,6 +34,21 @@ export function Providers({ children }: { children: ReactNode }) {
       </LiveSourceProvider>
     </PersistQueryClientProvider>
   );
+}
+
+/**
+ * One person's data never shows to the next on a shared device: when the signed-in user changes (sign-out, a session
+ * ended by the server, or another sign-in), every cached query is cancelled and dropped, including results that land
+ * after the sign-out, before the next page reads anything.
+ */
+function useForgetOnUserChange(queryClient: QueryClient, userId: string): void {
+  const previous = useRef(userId);
+  useEffect(() => {
+    if (previous.current === userId) return;
+    previous.current = userId;
+    void queryClient.cancelQueries();
+    queryClient.clear();
+  }, [queryClient, userId]);
 }
 
 const noopPersister = {
