@@ -547,13 +547,15 @@ def select_consumers(consumers: Sequence[Consumer], names: Sequence[str] | None)
     unknown = sorted(set(names) - known)
     if unknown:
         raise ValueError(f"unknown consumer(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    return [consumer for consumer in consumers if consumer.name in set(names)]
+    wanted = set(names)
+    return [consumer for consumer in consumers if consumer.name in wanted]
 
 
 def _stop_on_signals(stop: asyncio.Event) -> Callable[[], None]:
     loop = asyncio.get_running_loop()
     handled = []
     for number in (signal.SIGTERM, signal.SIGINT):
+        # Handlers can only be installed on Unix, from the main thread; elsewhere the caller's `stop` event still works.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(number, stop.set)
             handled.append(number)
