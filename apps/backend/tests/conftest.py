@@ -70,6 +70,7 @@ async def _empty_all_tables(container: Container) -> None:
     # Jobs started by the drained events (notification deliveries) write events of their own: let them land too.
     await container.jobs.join()
     await container.relay.drain()
+    await container.delivery.reset()
     violations = await _contract_violations(container)
     async with container.engine.begin() as connection:
         if container.settings.database_kind is DatabaseKind.MYSQL:

@@ -23,7 +23,11 @@ from sos.escalation.router import router as escalation_router
 from sos.health.router import router as health_router
 from sos.incidents.router import router as incidents_router
 from sos.messages.router import router as messages_router
+from sos.contacts.router import router as contacts_router
+from sos.inbound.router import router as inbound_router
+from sos.notifications.router import ack_router
 from sos.notifications.router import router as notifications_router
+from sos.providers.router import router as providers_router
 from sos.organizations.router import router as organizations_router
 from sos.responders.router import router as responders_router
 from sos.schedules.router import router as schedules_router
@@ -54,6 +58,10 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     escalation_router,
     schedules_router,
     analytics_router,
+    contacts_router,
+    providers_router,
+    ack_router,
+    inbound_router,
 )
 
 

@@ -3,8 +3,10 @@
 # Each domain's tables register themselves on the shared metadata when its models module is imported.
 import sos.analytics.models
 import sos.checkins.models
+import sos.contacts.models
 import sos.escalation.models
 import sos.notifications.models
+import sos.providers.models
 import sos.schedules.models  # noqa: F401
 from sos.alerts.models import Alert, AlertAssignment, AlertLocation
 from sos.auth.models import RefreshToken

@@ -6,8 +6,10 @@ from tests.authz import (
     cases,
     cases_analytics,
     cases_checkins,
+    cases_contacts,
     cases_escalation,
     cases_notifications,
+    cases_providers,
     cases_schedules,
 )
 from tests.authz.cases import Case
@@ -19,5 +21,7 @@ CASES: list[Case] = [
     *cases_checkins.CASES,
     *cases_notifications.CASES,
     *cases_analytics.CASES,
+    *cases_contacts.CASES,
+    *cases_providers.CASES,
 ]
 PUBLIC_ROUTES = cases.PUBLIC_ROUTES

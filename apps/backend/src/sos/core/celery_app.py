@@ -27,6 +27,7 @@ from sos.core.config import Settings
 from sos.core.db import create_engine
 from sos.core.jobs import QUEUES, JobContext, JobFailed, TaskRegistry, TaskSpec, give_up, load_tasks
 from sos.core.uow import UnitOfWorkFactory
+from sos.providers.runtime import DeliveryRuntime
 
 logger = logging.getLogger("sos.jobs")
 
@@ -51,6 +52,7 @@ class WorkerRuntime:
         if runtime is None or runtime.pid != os.getpid():
             engine = create_engine(settings)
             runtime = cls(os.getpid(), asyncio.new_event_loop(), engine, UnitOfWorkFactory(engine))
+            DeliveryRuntime.attach(settings, runtime.uow_factory)
             cls._current = runtime
         return runtime
 
@@ -58,6 +60,7 @@ class WorkerRuntime:
     def close(cls) -> None:
         runtime, cls._current = cls._current, None
         if runtime is not None and runtime.pid == os.getpid():
+            runtime.loop.run_until_complete(DeliveryRuntime.of(runtime.engine).close())
             runtime.loop.run_until_complete(runtime.engine.dispose())
             runtime.loop.close()
 

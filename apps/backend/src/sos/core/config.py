@@ -96,6 +96,46 @@ class Settings(BaseSettings):
         default=True, description="Run the escalation and check-in scheduler inside the API process"
     )
 
+    public_url: str = Field(
+        default="",
+        max_length=300,
+        description="The install's external base URL for links in notifications and provider webhooks; "
+        "defaults to http://SOS_HOST:SOS_PORT",
+    )
+    secrets_key: SecretStr | None = Field(
+        default=None, description="Fernet key that encrypts stored provider credentials and chat webhook URLs"
+    )
+    secrets_key_file: Path | None = None
+    smtp_host: str = Field(default="", description="An install-wide SMTP server for organizations without their own")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "SOS Platform <sos@localhost>"
+    vapid_subject: str = Field(
+        default="mailto:admin@localhost", description="The contact push services see in this install's VAPID claims"
+    )
+    provider_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="How long one provider request may take before it counts as failed"
+    )
+    provider_breaker_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failures in a row that open a provider's circuit breaker"
+    )
+    provider_breaker_reset_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="How long an open breaker skips its provider before one trial send"
+    )
+    rate_limit_storage_url: str = Field(
+        default="memory://",
+        description="Where per-provider rate limits are counted: memory:// per process, or async+redis://host:port "
+        "to share them between workers",
+    )
+    sms_bundle_window_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="After an SMS to a number, further alerts for it within this window go out together in one SMS",
+    )
+
     web_dir: Path | None = Field(
         default=None, description="The built web console (a static export); defaults to apps/frontend/out in a checkout"
     )
@@ -129,6 +169,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "production needs SOS_JWT_PRIVATE_KEY or SOS_JWT_PRIVATE_KEY_FILE, so every replica signs with one key"
             )
+        if self.environment == "production" and self.secrets_key is None and self.secrets_key_file is None:
+            raise ValueError(
+                "production needs SOS_SECRETS_KEY or SOS_SECRETS_KEY_FILE, so every replica can read stored credentials"
+            )
         return self
 
     @cached_property
@@ -150,6 +194,14 @@ class Settings(BaseSettings):
         """Where the built console is, or None when it has not been built."""
         candidate = self.web_dir or Path(__file__).resolve().parents[4] / "frontend" / "out"
         return candidate if (candidate / "index.html").is_file() else None
+
+    @property
+    def external_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def secrets_key_path(self) -> Path:
+        return self.secrets_key_file or self.data_dir / "secrets.fernet"
 
     @property
     def jwt_key_path(self) -> Path:

@@ -19,6 +19,7 @@ from sos.core.relay import EventPublisher, OutboxRelay, PublisherUnavailable
 from sos.core.scheduler import Scheduler
 from sos.core.security import TokenSigner, load_or_create_signing_key
 from sos.core.uow import UnitOfWorkFactory
+from sos.providers.runtime import DeliveryRuntime
 
 logger = logging.getLogger("sos.container")
 
@@ -34,6 +35,7 @@ class Container:
     memberships: MembershipWatch
     jobs: JobQueue
     scheduler: Scheduler
+    delivery: DeliveryRuntime
 
     @property
     def runs_relay_in_process(self) -> bool:
@@ -75,6 +77,7 @@ class Container:
         if isinstance(publisher, KafkaPublisher):
             await publisher.stop()
         await self.jobs.stop()
+        await self.delivery.close()
 
     async def dispose(self) -> None:
         await self.stop()
@@ -118,4 +121,5 @@ def bootstrap(settings: Settings) -> Container:
         poll_seconds=settings.scheduler_poll_seconds,
         batch_size=settings.scheduler_batch_size,
     )
-    return Container(settings, engine, uow_factory, signer, bus, relay, memberships, jobs, scheduler)
+    delivery = DeliveryRuntime.attach(settings, uow_factory)
+    return Container(settings, engine, uow_factory, signer, bus, relay, memberships, jobs, scheduler, delivery)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -55,20 +56,24 @@ def load_or_create_signing_key(settings: Settings) -> Ed25519PrivateKey:
     if settings.jwt_private_key is not None:
         pem = settings.jwt_private_key.get_secret_value().encode()
     else:
-        pem = _read_or_create_key_file(settings.jwt_key_path)
+        pem = read_or_create_key_file(settings.jwt_key_path, _new_ed25519_pem)
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the JWT signing key must be an Ed25519 private key in PEM form")
     return key
 
 
-def _read_or_create_key_file(path: Path) -> bytes:
+def _new_ed25519_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def read_or_create_key_file(path: Path, make: Callable[[], bytes]) -> bytes:
     """Creates the key once, atomically: workers starting together all end up reading the same key."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        pem = make()
         draft = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:

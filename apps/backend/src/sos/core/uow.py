@@ -30,6 +30,10 @@ class UnitOfWork:
         self.committed = False
 
     @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
     def kind(self) -> DatabaseKind:
         name = self._engine.dialect.name
         return DatabaseKind.MYSQL if name in {"mysql", "mariadb"} else DatabaseKind(name)

@@ -1,4 +1,5 @@
-"""Turns alert events into in-app notifications and enqueues their delivery jobs after the commit.
+"""Turns alert events into notifications (in-app, and each step of the user's rule) and enqueues their delivery
+jobs after the commit; an acknowledged or closed alert cancels the pages still waiting.
 
 ``alert.escalated`` notifies every user of the escalation step; ``alert.assigned`` by a person (not by an escalation,
 whose own ``alert.escalated`` already notifies) notifies each assigned responder and the current members of each
@@ -13,14 +14,20 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from sos.alerts.domain import Severity
 from sos.alerts.models import Alert
 from sos.core.bus import Consumer
 from sos.core.events import DomainEvent
 from sos.core.jobs import JobQueue
 from sos.core.uow import UnitOfWork
 from sos.notifications import service
+from sos.notifications.domain import Urgency
 from sos.notifications.service import Content
 from sos.teams.models import TeamMember
+
+DIRECT_SENDS = frozenset({"contact_method.verification_sent", "contact_method.test_requested"})
+"""Events whose ``notification_id`` names a notification created with them, to be sent now."""
+ENDS_PAGING = frozenset({"alert.acknowledged", "alert.resolved", "alert.cancelled"})
 
 
 def _uuids(values: Any) -> list[UUID]:
@@ -34,11 +41,16 @@ class NotificationConsumer(Consumer):
         self._jobs = jobs
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
-        created: list[UUID] = []
+        due: list[UUID] = []
         for event in events:
-            created += await self._notify(uow, event)
-        if created:
-            uow.after_commit(lambda: self._enqueue(created))
+            if event.type in DIRECT_SENDS and event.payload.get("notification_id"):
+                due.append(UUID(str(event.payload["notification_id"])))
+            elif event.type in ENDS_PAGING:
+                await service.cancel_pages(uow, event)
+            else:
+                due += await self._notify(uow, event)
+        if due:
+            uow.after_commit(lambda: self._enqueue(due))
 
     async def _notify(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
         if event.type == "alert.escalated":
@@ -50,7 +62,10 @@ class NotificationConsumer(Consumer):
         alert = await self._alert(uow, event)
         if alert is None or not recipients:
             return []
-        return await service.create_in_app(uow, event, recipients, _content(event, alert), alert_id=alert.id)
+        urgency = Urgency.CRITICAL if alert.severity == Severity.CRITICAL else Urgency.DEFAULT
+        return await service.create_pages(
+            uow, event, recipients, _content(event, alert), alert_id=alert.id, urgency=urgency
+        )
 
     async def _assignees(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
         responders = _uuids(event.payload.get("responder_ids"))

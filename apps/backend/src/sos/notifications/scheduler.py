@@ -1,14 +1,16 @@
-"""The notification sweeper: enqueues again the delivery of notifications that stayed pending too long.
+"""The notification sweeper: enqueues notifications once they are due, and again when their job went missing.
 
-An enqueue can fail after the commit that created the notification (the broker is down), and a job can be lost with
-the process that ran it in the embedded mode; the rows stay pending, so nothing is lost as long as this runs.
+Rule steps with a delay, pages held for quiet hours or an SMS bundle, and retries after a backoff wait as pending
+rows with a due time. An enqueue can fail after the commit that created a notification (the broker is down), and a
+job can be lost with the process that ran it; a row left ``sending`` past its lease goes back to pending. Nothing is
+lost as long as this runs.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from sos.core.jobs import JobQueue
 from sos.core.uow import UnitOfWorkFactory
@@ -25,20 +27,21 @@ class NotificationSweep:
         self._jobs = jobs
 
     async def run_due(self, now: datetime, limit: int) -> int:
-        """Claims stuck notifications with row locks, enqueues each and moves its enqueue time on, in one commit.
-
-        A failing enqueue rolls the claim back, so those rows are tried again on a later tick.
-        """
-        stuck = (Notification.status == NotificationStatus.PENDING) & (
-            Notification.enqueued_at <= now - timedelta(seconds=STUCK_AFTER_SECONDS)
+        """Claims due or stuck notifications with row locks, enqueues each and stamps its enqueue time, in one
+        commit. A failing enqueue rolls the claim back, so those rows are tried again on a later tick."""
+        await self._release_expired_leases(now)
+        waiting = (Notification.status == NotificationStatus.PENDING) & (Notification.due_at <= now)
+        unqueued = or_(
+            Notification.enqueued_at.is_(None),
+            Notification.enqueued_at <= now - timedelta(seconds=STUCK_AFTER_SECONDS),
         )
         async with self._uow_factory() as uow:
             ids = list(
                 (
                     await uow.connection.execute(
                         select(Notification.id)
-                        .where(stuck)
-                        .order_by(Notification.enqueued_at, Notification.id)
+                        .where(waiting & unqueued)
+                        .order_by(Notification.due_at, Notification.id)
                         .limit(limit)
                         .with_for_update(skip_locked=True)
                     )
@@ -55,3 +58,12 @@ class NotificationSweep:
                 )
             await uow.commit()
         return len(ids)
+
+    async def _release_expired_leases(self, now: datetime) -> None:
+        async with self._uow_factory() as uow:
+            await uow.connection.execute(
+                update(Notification)
+                .where(Notification.status == NotificationStatus.SENDING, Notification.lease_until <= now)
+                .values(status=NotificationStatus.PENDING, lease_until=None, enqueued_at=None)
+            )
+            await uow.commit()

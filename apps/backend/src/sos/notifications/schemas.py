@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from sos.core.schemas import ReadModel
 from sos.notifications.domain import NotificationChannel, NotificationStatus
@@ -18,3 +21,9 @@ class NotificationRead(ReadModel):
     created_at: datetime
     delivered_at: datetime | None
     read_at: datetime | None
+
+
+class AckResult(BaseModel):
+    status: Literal["acknowledged", "already_acknowledged", "closed", "expired", "used", "invalid"]
+    alert_id: UUID | None
+    message: str

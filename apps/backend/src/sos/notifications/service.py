@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -16,7 +17,15 @@ from sos.core.events import DomainEvent
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.uow import UnitOfWork
-from sos.notifications.domain import INBOX_STATUSES, AttemptStatus, NotificationChannel, NotificationStatus
+from sos.notifications import rules
+from sos.notifications.domain import (
+    INBOX_STATUSES,
+    AttemptStatus,
+    NotificationChannel,
+    NotificationPurpose,
+    NotificationStatus,
+    Urgency,
+)
 from sos.notifications.events import notification_event
 from sos.notifications.models import Notification, NotificationAttempt
 from sos.notifications.schemas import NotificationRead
@@ -57,50 +66,193 @@ async def _active_members(uow: UnitOfWork, organization_id: UUID, user_ids: Sequ
     return [user_id for user_id in wanted if user_id in found]
 
 
+def _row(
+    event_type: str,
+    organization_id: UUID,
+    user_id: UUID,
+    channel: NotificationChannel,
+    content: Content,
+    dedup: str,
+    *,
+    alert_id: UUID | None,
+    now: datetime,
+    purpose: NotificationPurpose = NotificationPurpose.PAGE,
+    urgency: Urgency = Urgency.DEFAULT,
+    contact_method_id: UUID | None = None,
+    step: int = 0,
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    due = due_at or now
+    return {
+        "id": new_id(),
+        "organization_id": organization_id,
+        "user_id": user_id,
+        "alert_id": alert_id,
+        "kind": event_type,
+        "purpose": purpose,
+        "urgency": urgency,
+        "channel": channel,
+        "contact_method_id": contact_method_id,
+        "step": step,
+        "title": content.title,
+        "body": content.body,
+        "status": NotificationStatus.PENDING,
+        "dedup_key": dedup,
+        "attempts": 0,
+        "rounds": 0,
+        "created_at": now,
+        "due_at": due,
+        "enqueued_at": now if due <= now else None,
+        "lease_until": None,
+        "bundle_id": None,
+        "sent_at": None,
+        "delivered_at": None,
+        "read_at": None,
+        "last_error": None,
+    }
+
+
+async def _existing_keys(uow: UnitOfWork, organization_id: UUID, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = await uow.connection.execute(
+        select(Notification.dedup_key).where(
+            Notification.organization_id == organization_id, Notification.dedup_key.in_(list(keys))
+        )
+    )
+    return set(rows.scalars())
+
+
+async def create_pages(
+    uow: UnitOfWork,
+    event: DomainEvent,
+    user_ids: Sequence[UUID],
+    content: Content,
+    *,
+    alert_id: UUID | None,
+    urgency: Urgency,
+) -> list[UUID]:
+    """The notifications of ``event`` for each user who has none yet: one in-app, plus one per step of the user's
+    notification rule for ``urgency``. Returns the ids that are due now; the sweeper sends the others when due."""
+    recipients = await _active_members(uow, event.organization_id, user_ids)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for user_id in recipients:
+        rows.append(
+            _row(
+                event.type,
+                event.organization_id,
+                user_id,
+                NotificationChannel.IN_APP,
+                content,
+                dedup_key(event, user_id, NotificationChannel.IN_APP),
+                alert_id=alert_id,
+                now=now,
+                urgency=urgency,
+            )
+        )
+        for step in await rules.steps_for(uow.connection, event.organization_id, user_id, urgency, now):
+            rows.append(
+                _row(
+                    event.type,
+                    event.organization_id,
+                    user_id,
+                    step.channel,
+                    content,
+                    f"{event.id}:{user_id}:s{step.position}",
+                    alert_id=alert_id,
+                    now=now,
+                    urgency=urgency,
+                    contact_method_id=step.contact_method_id,
+                    step=step.position,
+                    due_at=step.due_at,
+                )
+            )
+    existing = await _existing_keys(uow, event.organization_id, [row["dedup_key"] for row in rows])
+    fresh = [row for row in rows if row["dedup_key"] not in existing]
+    if fresh:
+        await uow.connection.execute(insert(Notification), fresh)
+    return [row["id"] for row in fresh if row["enqueued_at"] is not None]
+
+
 async def create_in_app(
     uow: UnitOfWork, event: DomainEvent, user_ids: Sequence[UUID], content: Content, *, alert_id: UUID | None
 ) -> list[UUID]:
-    """Pending in-app notifications of ``event`` for those users who have none yet; returns the new ids."""
-    channel = NotificationChannel.IN_APP
+    """Pending in-app notifications only (no rule steps) of ``event`` for those users who have none yet."""
     recipients = await _active_members(uow, event.organization_id, user_ids)
-    keys = {user_id: dedup_key(event, user_id, channel) for user_id in recipients}
-    if not keys:
-        return []
-    existing = set(
-        (
-            await uow.connection.execute(
-                select(Notification.dedup_key).where(
-                    Notification.organization_id == event.organization_id,
-                    Notification.dedup_key.in_(list(keys.values())),
-                )
-            )
-        ).scalars()
-    )
     now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_id(),
-            "organization_id": event.organization_id,
-            "user_id": user_id,
-            "alert_id": alert_id,
-            "kind": event.type,
-            "channel": channel,
-            "title": content.title,
-            "body": content.body,
-            "status": NotificationStatus.PENDING,
-            "dedup_key": key,
-            "attempts": 0,
-            "created_at": now,
-            "enqueued_at": now,
-            "delivered_at": None,
-            "read_at": None,
-        }
-        for user_id, key in keys.items()
-        if key not in existing
+    channel = NotificationChannel.IN_APP
+    rows = [
+        _row(
+            event.type,
+            event.organization_id,
+            user_id,
+            channel,
+            content,
+            dedup_key(event, user_id, channel),
+            alert_id=alert_id,
+            now=now,
+        )
+        for user_id in recipients
     ]
-    if rows:
-        await uow.connection.execute(insert(Notification), rows)
-    return [row["id"] for row in rows]
+    existing = await _existing_keys(uow, event.organization_id, [row["dedup_key"] for row in rows])
+    fresh = [row for row in rows if row["dedup_key"] not in existing]
+    if fresh:
+        await uow.connection.execute(insert(Notification), fresh)
+    return [row["id"] for row in fresh]
+
+
+async def create_direct(
+    uow: UnitOfWork,
+    *,
+    organization_id: UUID,
+    user_id: UUID,
+    contact_method_id: UUID,
+    channel: NotificationChannel,
+    purpose: NotificationPurpose,
+    title: str,
+    body: str,
+) -> UUID:
+    """A notification to one contact method that is due now, such as a verification code or a test message.
+
+    The caller records an event naming its ``notification_id``; the notification consumer enqueues the delivery.
+    """
+    row = _row(
+        f"contact_method.{purpose.value}",
+        organization_id,
+        user_id,
+        channel,
+        Content(title=title, body=body),
+        f"{purpose.value}:{new_id()}",
+        alert_id=None,
+        now=utcnow(),
+        purpose=purpose,
+        contact_method_id=contact_method_id,
+    )
+    await uow.connection.execute(insert(Notification).values(row))
+    return UUID(str(row["id"]))
+
+
+async def cancel_pages(uow: UnitOfWork, event: DomainEvent) -> None:
+    """Pages still waiting for an alert that was acknowledged (escalation pages) or closed (all of them)."""
+    alert_id = event.payload.get("alert_id")
+    if not alert_id:
+        return
+    kinds = ["alert.escalated"] if event.type == "alert.acknowledged" else None
+    query = (
+        update(_NOTIFICATIONS)
+        .where(
+            Notification.organization_id == event.organization_id,
+            Notification.alert_id == UUID(str(alert_id)),
+            Notification.purpose == NotificationPurpose.PAGE,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.channel != NotificationChannel.IN_APP,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error=f"not needed any more: {event.type}")
+    )
+    if kinds is not None:
+        query = query.where(Notification.kind.in_(kinds))
+    await uow.connection.execute(query)
 
 
 async def _lock_pending(uow: UnitOfWork, notification_id: UUID) -> Any:

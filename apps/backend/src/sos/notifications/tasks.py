@@ -1,18 +1,35 @@
-"""The delivery job: takes a notification id, locks the row, re-checks it is pending, and delivers it once."""
+"""The delivery job: takes a notification id, re-checks its state under a lock, and delivers it once."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from sqlalchemy import select
+
 from sos.core.jobs import TASKS, JobContext, RetryPolicy, TaskSpec
-from sos.notifications import service
+from sos.notifications import pipeline, service
+from sos.notifications.domain import NotificationChannel
+from sos.notifications.models import Notification
+
+
+async def _channel(ctx: JobContext, notification_id: UUID) -> NotificationChannel | None:
+    async with ctx.uow_factory().read() as uow:
+        channel = await uow.connection.scalar(select(Notification.channel).where(Notification.id == notification_id))
+    return NotificationChannel(channel) if channel is not None else None
 
 
 async def deliver_notification(ctx: JobContext, notification_id: str) -> None:
+    """In-app notifications land in the inbox in one transaction. The others go through the provider pipeline,
+    whose row states (pending, sending under a lease, sent) make a second run a no-op."""
+    target = UUID(notification_id)
+    channel = await _channel(ctx, target)
+    if channel is None:
+        return
+    if channel is not NotificationChannel.IN_APP:
+        await pipeline.deliver_external(ctx.uow_factory, target)
+        return
     async with ctx.uow_factory() as uow:
-        if not await ctx.first_run(uow):
-            return
-        if await service.deliver(uow, UUID(notification_id)):
+        if await ctx.first_run(uow) and await service.deliver(uow, target):
             await uow.commit()
 
 

@@ -1,0 +1,1 @@
+"""Webhooks the delivery providers call: delivery receipts, SMS replies and voice keypresses."""

@@ -1,0 +1,7 @@
+"""Authorization cases for the providers routes."""
+
+from __future__ import annotations
+
+from tests.authz.cases import Case
+
+CASES: list[Case] = []
