@@ -41,7 +41,8 @@ typecheck: setup
 # Each database gets its own pytest process, run side by side. Coverage is measured on the SQLite run, which
 # also carries the database-independent tests; the same API suite then runs on PostgreSQL and MariaDB.
 DB_TESTS := tests/api tests/authz tests/core tests/migrations tests/relay tests/consumers tests/jobs tests/notifications \
-	tests/escalation tests/schedules tests/checkins tests/analytics
+	tests/escalation tests/schedules tests/checkins tests/analytics tests/contacts tests/delivery tests/inbound \
+	tests/providers/test_vapid.py tests/providers/test_provider_api.py
 
 test-backend: setup
 	$(MAKE) --no-print-directory --output-sync=target -j3 test-sqlite test-postgresql test-mariadb

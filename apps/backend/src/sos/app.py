@@ -13,6 +13,7 @@ from sos.alerts.router import router as alerts_router
 from sos.analytics.router import router as analytics_router
 from sos.auth.router import router as auth_router
 from sos.checkins.router import router as checkins_router
+from sos.contacts.router import router as contacts_router
 from sos.core.config import Settings
 from sos.core.container import Container, bootstrap
 from sos.core.errors import install_error_handlers
@@ -21,14 +22,13 @@ from sos.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from sos.core.web_console import mount_web_console
 from sos.escalation.router import router as escalation_router
 from sos.health.router import router as health_router
+from sos.inbound.router import router as inbound_router
 from sos.incidents.router import router as incidents_router
 from sos.messages.router import router as messages_router
-from sos.contacts.router import router as contacts_router
-from sos.inbound.router import router as inbound_router
 from sos.notifications.router import ack_router
 from sos.notifications.router import router as notifications_router
-from sos.providers.router import router as providers_router
 from sos.organizations.router import router as organizations_router
+from sos.providers.router import router as providers_router
 from sos.responders.router import router as responders_router
 from sos.schedules.router import router as schedules_router
 from sos.teams.router import router as teams_router

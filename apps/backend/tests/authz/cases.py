@@ -229,8 +229,8 @@ PUBLIC_ROUTES = {
     "GET /api/v1/oncall-feeds/users/{token}.ics": "calendar feed; the token in the URL is the credential; "
     "tests/schedules/test_feeds.py",
     "GET /api/v1/ack/{token}": "one-click acknowledge page; the signed single-use token is the credential; "
-    "tests/notifications/test_ack.py",
-    "POST /api/v1/ack/{token}": "acknowledges with the signed single-use token; tests/notifications/test_ack.py",
+    "tests/delivery/test_ack.py",
+    "POST /api/v1/ack/{token}": "acknowledges with the signed single-use token; tests/delivery/test_ack.py",
     "POST /api/v1/webhooks/providers/{provider_id}/status": "provider delivery receipts, authenticated by the "
     "provider's signature; tests/inbound/test_webhooks.py",
     "POST /api/v1/webhooks/providers/{provider_id}/inbound": "inbound SMS replies, authenticated by the provider's "

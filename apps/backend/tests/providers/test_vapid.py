@@ -33,7 +33,7 @@ def box(container: Container) -> SecretBox:
     return secret_box(container.settings)
 
 
-async def _stored_rows(container: Container) -> Sequence[Row[str, str, bytes]]:
+async def _stored_rows(container: Container) -> Sequence[Row[str, str, str]]:
     async with container.engine.connect() as connection:
         query = select(InstallKey.name, InstallKey.public, InstallKey.private)
         return (await connection.execute(query)).all()

@@ -11,6 +11,7 @@ import {
   type SerwistGlobalConfig,
   type SerwistPlugin,
 } from "serwist";
+import { handleNotificationClick, showPush, type ClientsLike } from "@/lib/push/sw-handlers";
 
 declare global {
   interface WorkerGlobalScope extends SerwistGlobalConfig {
@@ -35,9 +36,7 @@ type InstallEventWithRouter = ExtendableEvent & { addRoutes?: (rules: RouterRule
 self.addEventListener("install", (event: InstallEventWithRouter) => {
   if (typeof event.addRoutes !== "function") return;
   event.waitUntil(
-    event
-      .addRoutes([{ condition: { urlPattern: { pathname: "/api/*" } }, source: "network" }])
-      .catch(() => undefined),
+    event.addRoutes([{ condition: { urlPattern: { pathname: "/api/*" } }, source: "network" }]).catch(() => undefined),
   );
 });
 
@@ -100,3 +99,19 @@ serwist.registerCapture(
 );
 
 serwist.addEventListeners();
+
+// Pages pushed to this browser (Web Push): shown even when no console tab is open.
+self.addEventListener("push", (event) => {
+  event.waitUntil(showPush(self.registration, event.data, self.location.origin));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(
+    handleNotificationClick(event, {
+      registration: self.registration,
+      clients: self.clients as unknown as ClientsLike,
+      fetch: (input, init) => fetch(input, init),
+      origin: self.location.origin,
+    }),
+  );
+});

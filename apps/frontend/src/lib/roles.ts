@@ -31,6 +31,12 @@ export const NAV: readonly NavItem[] = [
   { href: "/admin/users/", label: "Users", roles: ["admin"] },
   { href: "/admin/teams/", label: "Teams", roles: ["admin"] },
   { href: "/admin/organization/", label: "Organization", roles: ["admin"] },
+  { href: "/admin/providers/", label: "Providers", roles: ["admin"] },
+  {
+    href: "/settings/notifications/",
+    label: "Notification settings",
+    roles: ["admin", "coordinator", "responder", "reporter"],
+  },
 ];
 
 export const navFor = (role: Role): NavItem[] => NAV.filter((item) => item.roles.includes(role));

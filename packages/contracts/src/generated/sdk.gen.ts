@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import { client } from './client.gen.js';
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CancelCheckinData, CancelCheckinErrors, CancelCheckinResponses, CreateEscalationPolicyData, CreateEscalationPolicyErrors, CreateEscalationPolicyResponses, CreateOverrideData, CreateOverrideErrors, CreateOverrideResponses, CreateScheduleData, CreateScheduleErrors, CreateScheduleResponses, CreateSwapData, CreateSwapErrors, CreateSwapResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeleteEscalationPolicyData, DeleteEscalationPolicyErrors, DeleteEscalationPolicyResponses, DeleteOverrideData, DeleteOverrideErrors, DeleteOverrideResponses, DeleteScheduleData, DeleteScheduleErrors, DeleteScheduleResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, ExtendCheckinData, ExtendCheckinErrors, ExtendCheckinResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetCheckinData, GetCheckinErrors, GetCheckinResponses, GetEscalationPolicyData, GetEscalationPolicyErrors, GetEscalationPolicyResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetOnCallData, GetOnCallErrors, GetOnCallResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetResponseTimesData, GetResponseTimesErrors, GetResponseTimesResponses, GetScheduleCalendarFeedData, GetScheduleCalendarFeedErrors, GetScheduleCalendarFeedResponses, GetScheduleData, GetScheduleErrors, GetScheduleResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetUserCalendarFeedData, GetUserCalendarFeedErrors, GetUserCalendarFeedResponses, GetUserData, GetUserErrors, GetUserResponses, IssueMyOncallFeedTokenData, IssueMyOncallFeedTokenResponses, IssueScheduleFeedTokenData, IssueScheduleFeedTokenErrors, IssueScheduleFeedTokenResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListCheckinsData, ListCheckinsErrors, ListCheckinsResponses, ListEscalationPoliciesData, ListEscalationPoliciesErrors, ListEscalationPoliciesResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMyNotificationsData, ListMyNotificationsErrors, ListMyNotificationsResponses, ListOverridesData, ListOverridesErrors, ListOverridesResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListSchedulesData, ListSchedulesErrors, ListScheduleShiftsData, ListScheduleShiftsErrors, ListScheduleShiftsResponses, ListSchedulesResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MarkMyNotificationReadData, MarkMyNotificationReadErrors, MarkMyNotificationReadResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ReplaceEscalationPolicyData, ReplaceEscalationPolicyErrors, ReplaceEscalationPolicyResponses, ReplaceScheduleData, ReplaceScheduleErrors, ReplaceScheduleResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetDefaultEscalationPolicyData, SetDefaultEscalationPolicyErrors, SetDefaultEscalationPolicyResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, StartCheckinData, StartCheckinErrors, StartCheckinResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UnsetDefaultEscalationPolicyData, UnsetDefaultEscalationPolicyErrors, UnsetDefaultEscalationPolicyResponses, UpdateCheckinLocationData, UpdateCheckinLocationErrors, UpdateCheckinLocationResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen.js';
-import { zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCancelCheckinHeaders, zCancelCheckinPath, zCreateEscalationPolicyBody, zCreateOverrideBody, zCreateOverridePath, zCreateScheduleBody, zCreateSwapBody, zCreateSwapPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeleteEscalationPolicyHeaders, zDeleteEscalationPolicyPath, zDeleteOverridePath, zDeleteScheduleHeaders, zDeleteSchedulePath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zExtendCheckinBody, zExtendCheckinHeaders, zExtendCheckinPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetCheckinPath, zGetEscalationPolicyPath, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetOnCallPath, zGetOnCallQuery, zGetResponderPath, zGetResponseTimesQuery, zGetScheduleCalendarFeedPath, zGetScheduleCalendarFeedQuery, zGetSchedulePath, zGetTeamPath, zGetUserCalendarFeedPath, zGetUserCalendarFeedQuery, zGetUserPath, zIssueScheduleFeedTokenPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListCheckinsQuery, zListEscalationPoliciesQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListMyNotificationsQuery, zListOverridesPath, zListOverridesQuery, zListRespondersQuery, zListScheduleShiftsPath, zListScheduleShiftsQuery, zListSchedulesQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMarkMyNotificationReadPath, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOpenIncidentBody, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordMyLocationBody, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zReplaceEscalationPolicyBody, zReplaceEscalationPolicyHeaders, zReplaceEscalationPolicyPath, zReplaceScheduleBody, zReplaceScheduleHeaders, zReplaceSchedulePath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetDefaultEscalationPolicyHeaders, zSetDefaultEscalationPolicyPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zStartCheckinBody, zStartCheckinHeaders, zUnassignAlertPath, zUnsetDefaultEscalationPolicyHeaders, zUnsetDefaultEscalationPolicyPath, zUpdateCheckinLocationBody, zUpdateCheckinLocationPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath } from './zod.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, AcknowledgeWithTokenData, AcknowledgeWithTokenErrors, AcknowledgeWithTokenResponses, AddMyContactMethodData, AddMyContactMethodErrors, AddMyContactMethodResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CancelCheckinData, CancelCheckinErrors, CancelCheckinResponses, CheckNotificationProviderData, CheckNotificationProviderErrors, CheckNotificationProviderResponses, CreateEscalationPolicyData, CreateEscalationPolicyErrors, CreateEscalationPolicyResponses, CreateNotificationProviderData, CreateNotificationProviderErrors, CreateNotificationProviderResponses, CreateOverrideData, CreateOverrideErrors, CreateOverrideResponses, CreateScheduleData, CreateScheduleErrors, CreateScheduleResponses, CreateSwapData, CreateSwapErrors, CreateSwapResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeleteEscalationPolicyData, DeleteEscalationPolicyErrors, DeleteEscalationPolicyResponses, DeleteNotificationProviderData, DeleteNotificationProviderErrors, DeleteNotificationProviderResponses, DeleteOverrideData, DeleteOverrideErrors, DeleteOverrideResponses, DeleteScheduleData, DeleteScheduleErrors, DeleteScheduleResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, ExtendCheckinData, ExtendCheckinErrors, ExtendCheckinResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetCheckinData, GetCheckinErrors, GetCheckinResponses, GetEscalationPolicyData, GetEscalationPolicyErrors, GetEscalationPolicyResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyNotificationRulesData, GetMyNotificationRulesResponses, GetMyQuietHoursData, GetMyQuietHoursResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetNotificationProviderData, GetNotificationProviderErrors, GetNotificationProviderResponses, GetOnCallData, GetOnCallErrors, GetOnCallResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetResponseTimesData, GetResponseTimesErrors, GetResponseTimesResponses, GetScheduleCalendarFeedData, GetScheduleCalendarFeedErrors, GetScheduleCalendarFeedResponses, GetScheduleData, GetScheduleErrors, GetScheduleResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetUserCalendarFeedData, GetUserCalendarFeedErrors, GetUserCalendarFeedResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebPushKeyData, GetWebPushKeyResponses, IssueMyOncallFeedTokenData, IssueMyOncallFeedTokenResponses, IssueScheduleFeedTokenData, IssueScheduleFeedTokenErrors, IssueScheduleFeedTokenResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListCheckinsData, ListCheckinsErrors, ListCheckinsResponses, ListEscalationPoliciesData, ListEscalationPoliciesErrors, ListEscalationPoliciesResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMyContactMethodsData, ListMyContactMethodsResponses, ListMyNotificationsData, ListMyNotificationsErrors, ListMyNotificationsResponses, ListNotificationProvidersData, ListNotificationProvidersResponses, ListOverridesData, ListOverridesErrors, ListOverridesResponses, ListProviderKindsData, ListProviderKindsResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListSchedulesData, ListSchedulesErrors, ListScheduleShiftsData, ListScheduleShiftsErrors, ListScheduleShiftsResponses, ListSchedulesResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MarkMyNotificationReadData, MarkMyNotificationReadErrors, MarkMyNotificationReadResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReceiveProviderKeypressData, ReceiveProviderKeypressErrors, ReceiveProviderKeypressResponses, ReceiveProviderSmsData, ReceiveProviderSmsErrors, ReceiveProviderSmsResponses, ReceiveProviderStatusData, ReceiveProviderStatusErrors, ReceiveProviderStatusResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RelabelMyContactMethodData, RelabelMyContactMethodErrors, RelabelMyContactMethodResponses, RemoveMyContactMethodData, RemoveMyContactMethodErrors, RemoveMyContactMethodResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ReplaceEscalationPolicyData, ReplaceEscalationPolicyErrors, ReplaceEscalationPolicyResponses, ReplaceMyNotificationRuleData, ReplaceMyNotificationRuleErrors, ReplaceMyNotificationRuleResponses, ReplaceScheduleData, ReplaceScheduleErrors, ReplaceScheduleResponses, ResendMyContactMethodCodeData, ResendMyContactMethodCodeErrors, ResendMyContactMethodCodeResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetDefaultEscalationPolicyData, SetDefaultEscalationPolicyErrors, SetDefaultEscalationPolicyResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, SetMyQuietHoursData, SetMyQuietHoursErrors, SetMyQuietHoursResponses, ShowAcknowledgePageData, ShowAcknowledgePageErrors, ShowAcknowledgePageResponses, StartCheckinData, StartCheckinErrors, StartCheckinResponses, TestMyContactMethodData, TestMyContactMethodErrors, TestMyContactMethodResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UnsetDefaultEscalationPolicyData, UnsetDefaultEscalationPolicyErrors, UnsetDefaultEscalationPolicyResponses, UpdateCheckinLocationData, UpdateCheckinLocationErrors, UpdateCheckinLocationResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateNotificationProviderData, UpdateNotificationProviderErrors, UpdateNotificationProviderResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, VerifyMyContactMethodData, VerifyMyContactMethodErrors, VerifyMyContactMethodResponses } from './types.gen.js';
+import { zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zAcknowledgeWithTokenPath, zAddMyContactMethodBody, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCancelCheckinHeaders, zCancelCheckinPath, zCheckNotificationProviderPath, zCreateEscalationPolicyBody, zCreateNotificationProviderBody, zCreateOverrideBody, zCreateOverridePath, zCreateScheduleBody, zCreateSwapBody, zCreateSwapPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeleteEscalationPolicyHeaders, zDeleteEscalationPolicyPath, zDeleteNotificationProviderPath, zDeleteOverridePath, zDeleteScheduleHeaders, zDeleteSchedulePath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zExtendCheckinBody, zExtendCheckinHeaders, zExtendCheckinPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetCheckinPath, zGetEscalationPolicyPath, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetNotificationProviderPath, zGetOnCallPath, zGetOnCallQuery, zGetResponderPath, zGetResponseTimesQuery, zGetScheduleCalendarFeedPath, zGetScheduleCalendarFeedQuery, zGetSchedulePath, zGetTeamPath, zGetUserCalendarFeedPath, zGetUserCalendarFeedQuery, zGetUserPath, zIssueScheduleFeedTokenPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListCheckinsQuery, zListEscalationPoliciesQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListMyNotificationsQuery, zListOverridesPath, zListOverridesQuery, zListRespondersQuery, zListScheduleShiftsPath, zListScheduleShiftsQuery, zListSchedulesQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMarkMyNotificationReadPath, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOpenIncidentBody, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zReceiveProviderKeypressHeaders, zReceiveProviderKeypressPath, zReceiveProviderKeypressQuery, zReceiveProviderSmsHeaders, zReceiveProviderSmsPath, zReceiveProviderStatusHeaders, zReceiveProviderStatusPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordMyLocationBody, zRelabelMyContactMethodBody, zRelabelMyContactMethodPath, zRemoveMyContactMethodPath, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zReplaceEscalationPolicyBody, zReplaceEscalationPolicyHeaders, zReplaceEscalationPolicyPath, zReplaceMyNotificationRuleBody, zReplaceMyNotificationRulePath, zReplaceScheduleBody, zReplaceScheduleHeaders, zReplaceSchedulePath, zResendMyContactMethodCodePath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetDefaultEscalationPolicyHeaders, zSetDefaultEscalationPolicyPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zSetMyQuietHoursBody, zShowAcknowledgePagePath, zStartCheckinBody, zStartCheckinHeaders, zTestMyContactMethodPath, zUnassignAlertPath, zUnsetDefaultEscalationPolicyHeaders, zUnsetDefaultEscalationPolicyPath, zUpdateCheckinLocationBody, zUpdateCheckinLocationPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateNotificationProviderBody, zUpdateNotificationProviderPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath, zVerifyMyContactMethodBody, zVerifyMyContactMethodPath } from './zod.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -20,6 +20,32 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * The page behind an acknowledge link: one button that acknowledges the alert
+ */
+export const showAcknowledgePage = <ThrowOnError extends boolean = false>(options: Options<ShowAcknowledgePageData, ThrowOnError>) => (options.client ?? client).get<ShowAcknowledgePageResponses, ShowAcknowledgePageErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zShowAcknowledgePagePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    url: '/api/v1/ack/{token}',
+    ...options
+});
+
+/**
+ * Acknowledge the alert an emailed, pushed or chat link names; the token works once and expires
+ */
+export const acknowledgeWithToken = <ThrowOnError extends boolean = false>(options: Options<AcknowledgeWithTokenData, ThrowOnError>) => (options.client ?? client).post<AcknowledgeWithTokenResponses, AcknowledgeWithTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zAcknowledgeWithTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    url: '/api/v1/ack/{token}',
+    ...options
+});
 
 /**
  * List alerts, newest first
@@ -749,6 +775,148 @@ export const acceptInvitation = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * List your contact methods
+ */
+export const listMyContactMethods = <ThrowOnError extends boolean = false>(options?: Options<ListMyContactMethodsData, ThrowOnError>) => (options?.client ?? client).get<ListMyContactMethodsResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods',
+    ...options
+});
+
+/**
+ * Add a contact method; all but push targets are sent a verification code
+ */
+export const addMyContactMethod = <ThrowOnError extends boolean = false>(options: Options<AddMyContactMethodData, ThrowOnError>) => (options.client ?? client).post<AddMyContactMethodResponses, AddMyContactMethodErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zAddMyContactMethodBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove one of your contact methods, and the notification rule steps that use it
+ */
+export const removeMyContactMethod = <ThrowOnError extends boolean = false>(options: Options<RemoveMyContactMethodData, ThrowOnError>) => (options.client ?? client).delete<RemoveMyContactMethodResponses, RemoveMyContactMethodErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRemoveMyContactMethodPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods/{contact_method_id}',
+    ...options
+});
+
+/**
+ * Rename one of your contact methods
+ */
+export const relabelMyContactMethod = <ThrowOnError extends boolean = false>(options: Options<RelabelMyContactMethodData, ThrowOnError>) => (options.client ?? client).patch<RelabelMyContactMethodResponses, RelabelMyContactMethodErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zRelabelMyContactMethodBody,
+        path: zRelabelMyContactMethodPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods/{contact_method_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Send a new verification code, voiding the previous one
+ */
+export const resendMyContactMethodCode = <ThrowOnError extends boolean = false>(options: Options<ResendMyContactMethodCodeData, ThrowOnError>) => (options.client ?? client).post<ResendMyContactMethodCodeResponses, ResendMyContactMethodCodeErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zResendMyContactMethodCodePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods/{contact_method_id}/resend-code',
+    ...options
+});
+
+/**
+ * Send a test message to a verified contact method
+ */
+export const testMyContactMethod = <ThrowOnError extends boolean = false>(options: Options<TestMyContactMethodData, ThrowOnError>) => (options.client ?? client).post<TestMyContactMethodResponses, TestMyContactMethodErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zTestMyContactMethodPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods/{contact_method_id}/test',
+    ...options
+});
+
+/**
+ * Verify a contact method with the code sent to it; verifying a verified one changes nothing
+ */
+export const verifyMyContactMethod = <ThrowOnError extends boolean = false>(options: Options<VerifyMyContactMethodData, ThrowOnError>) => (options.client ?? client).post<VerifyMyContactMethodResponses, VerifyMyContactMethodErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zVerifyMyContactMethodBody,
+        path: zVerifyMyContactMethodPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/contact-methods/{contact_method_id}/verify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * How pages reach you, per urgency
+ */
+export const getMyNotificationRules = <ThrowOnError extends boolean = false>(options?: Options<GetMyNotificationRulesData, ThrowOnError>) => (options?.client ?? client).get<GetMyNotificationRulesResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/notification-rules',
+    ...options
+});
+
+/**
+ * Replace your notification rule for one urgency; an empty list of steps removes it
+ */
+export const replaceMyNotificationRule = <ThrowOnError extends boolean = false>(options: Options<ReplaceMyNotificationRuleData, ThrowOnError>) => (options.client ?? client).put<ReplaceMyNotificationRuleResponses, ReplaceMyNotificationRuleErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zReplaceMyNotificationRuleBody,
+        path: zReplaceMyNotificationRulePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/notification-rules/{urgency}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List your in-app notifications, newest first
  */
 export const listMyNotifications = <ThrowOnError extends boolean = false>(options?: Options<ListMyNotificationsData, ThrowOnError>) => (options?.client ?? client).get<ListMyNotificationsResponses, ListMyNotificationsErrors, ThrowOnError>({
@@ -787,6 +955,158 @@ export const issueMyOncallFeedToken = <ThrowOnError extends boolean = false>(opt
     }).parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/me/oncall-feed-token',
+    ...options
+});
+
+/**
+ * Your quiet hours
+ */
+export const getMyQuietHours = <ThrowOnError extends boolean = false>(options?: Options<GetMyQuietHoursData, ThrowOnError>) => (options?.client ?? client).get<GetMyQuietHoursResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/quiet-hours',
+    ...options
+});
+
+/**
+ * Set or clear your quiet hours: critical alerts ring through them, other pages wait until they end
+ */
+export const setMyQuietHours = <ThrowOnError extends boolean = false>(options: Options<SetMyQuietHoursData, ThrowOnError>) => (options.client ?? client).put<SetMyQuietHoursResponses, SetMyQuietHoursErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zSetMyQuietHoursBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/quiet-hours',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The key a browser subscribes to Web Push with (its applicationServerKey)
+ */
+export const getWebPushKey = <ThrowOnError extends boolean = false>(options?: Options<GetWebPushKeyData, ThrowOnError>) => (options?.client ?? client).get<GetWebPushKeyResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/web-push-key',
+    ...options
+});
+
+/**
+ * Your organization's provider accounts and the built-in providers, with their health
+ */
+export const listNotificationProviders = <ThrowOnError extends boolean = false>(options?: Options<ListNotificationProvidersData, ThrowOnError>) => (options?.client ?? client).get<ListNotificationProvidersResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers',
+    ...options
+});
+
+/**
+ * Add a provider account; its credentials are stored encrypted and never returned
+ */
+export const createNotificationProvider = <ThrowOnError extends boolean = false>(options: Options<CreateNotificationProviderData, ThrowOnError>) => (options.client ?? client).post<CreateNotificationProviderResponses, CreateNotificationProviderErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateNotificationProviderBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The provider kinds and their settings
+ */
+export const listProviderKinds = <ThrowOnError extends boolean = false>(options?: Options<ListProviderKindsData, ThrowOnError>) => (options?.client ?? client).get<ListProviderKindsResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers/kinds',
+    ...options
+});
+
+/**
+ * Remove a provider account
+ */
+export const deleteNotificationProvider = <ThrowOnError extends boolean = false>(options: Options<DeleteNotificationProviderData, ThrowOnError>) => (options.client ?? client).delete<DeleteNotificationProviderResponses, DeleteNotificationProviderErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zDeleteNotificationProviderPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers/{provider_id}',
+    ...options
+});
+
+/**
+ * One provider
+ */
+export const getNotificationProvider = <ThrowOnError extends boolean = false>(options: Options<GetNotificationProviderData, ThrowOnError>) => (options.client ?? client).get<GetNotificationProviderResponses, GetNotificationProviderErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetNotificationProviderPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers/{provider_id}',
+    ...options
+});
+
+/**
+ * Change a provider; credentials are replaced only when given
+ */
+export const updateNotificationProvider = <ThrowOnError extends boolean = false>(options: Options<UpdateNotificationProviderData, ThrowOnError>) => (options.client ?? client).patch<UpdateNotificationProviderResponses, UpdateNotificationProviderErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateNotificationProviderBody,
+        path: zUpdateNotificationProviderPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers/{provider_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Ask the provider now whether it is reachable and the credentials work; nothing is sent
+ */
+export const checkNotificationProvider = <ThrowOnError extends boolean = false>(options: Options<CheckNotificationProviderData, ThrowOnError>) => (options.client ?? client).post<CheckNotificationProviderResponses, CheckNotificationProviderErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zCheckNotificationProviderPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notification-providers/{provider_id}/check',
     ...options
 });
 
@@ -1380,6 +1700,48 @@ export const reactivateUser = <ThrowOnError extends boolean = false>(options: Op
     }).parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/users/{user_id}/reactivate',
+    ...options
+});
+
+/**
+ * Take an SMS a user sent to the provider's number, such as 1 or ACK <code>, and answer it
+ */
+export const receiveProviderSms = <ThrowOnError extends boolean = false>(options: Options<ReceiveProviderSmsData, ThrowOnError>) => (options.client ?? client).post<ReceiveProviderSmsResponses, ReceiveProviderSmsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zReceiveProviderSmsHeaders.optional(),
+        path: zReceiveProviderSmsPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    url: '/api/v1/webhooks/providers/{provider_id}/inbound',
+    ...options
+});
+
+/**
+ * Take a provider's delivery receipt for a message or call
+ */
+export const receiveProviderStatus = <ThrowOnError extends boolean = false>(options: Options<ReceiveProviderStatusData, ThrowOnError>) => (options.client ?? client).post<ReceiveProviderStatusResponses, ReceiveProviderStatusErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zReceiveProviderStatusHeaders.optional(),
+        path: zReceiveProviderStatusPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    url: '/api/v1/webhooks/providers/{provider_id}/status',
+    ...options
+});
+
+/**
+ * Take the key a user pressed during an alert call; 1 acknowledges the alert
+ */
+export const receiveProviderKeypress = <ThrowOnError extends boolean = false>(options: Options<ReceiveProviderKeypressData, ThrowOnError>) => (options.client ?? client).post<ReceiveProviderKeypressResponses, ReceiveProviderKeypressErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zReceiveProviderKeypressHeaders.optional(),
+        path: zReceiveProviderKeypressPath,
+        query: zReceiveProviderKeypressQuery
+    }).parseAsync(data),
+    url: '/api/v1/webhooks/providers/{provider_id}/voice',
     ...options
 });
 

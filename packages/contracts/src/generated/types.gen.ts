@@ -5,6 +5,24 @@ export type ClientOptions = {
 };
 
 /**
+ * AckResult
+ */
+export type AckResult = {
+    /**
+     * Alert Id
+     */
+    alert_id: string | null;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Status
+     */
+    status: 'acknowledged' | 'already_acknowledged' | 'closed' | 'expired' | 'used' | 'invalid';
+};
+
+/**
  * AlertAction
  */
 export type AlertAction = 'acknowledge' | 'dispatch' | 'arrive' | 'resolve' | 'cancel' | 'reopen';
@@ -133,6 +151,32 @@ export type AlertRead = {
 export type AlertStatus = 'triggered' | 'acknowledged' | 'dispatched' | 'on_scene' | 'resolved' | 'cancelled';
 
 /**
+ * ApnsIn
+ */
+export type ApnsIn = {
+    /**
+     * App Version
+     */
+    app_version?: string | null;
+    /**
+     * Channel
+     */
+    channel: 'apns';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+    /**
+     * Token
+     *
+     * The app's APNs device token, in hex
+     */
+    token: string;
+};
+
+/**
  * AssignmentCreate
  */
 export type AssignmentCreate = {
@@ -189,9 +233,36 @@ export type AvailabilityUpdate = {
 };
 
 /**
+ * BreakerState
+ */
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/**
  * Category
  */
 export type Category = 'medical' | 'fire' | 'crime' | 'accident' | 'personal_safety' | 'natural_disaster' | 'other';
+
+/**
+ * ChatIn
+ */
+export type ChatIn = {
+    /**
+     * Channel
+     */
+    channel: 'slack' | 'teams' | 'mattermost';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+    /**
+     * Webhook Url
+     *
+     * The channel's incoming webhook URL; never shown again
+     */
+    webhook_url: string;
+};
 
 /**
  * CheckinCreate
@@ -324,6 +395,51 @@ export type CheckinRead = {
 export type CheckinStatus = 'active' | 'cancelled' | 'expired';
 
 /**
+ * ContactMethodRead
+ */
+export type ContactMethodRead = {
+    /**
+     * Address
+     *
+     * The email address or phone number; for push targets and webhooks a masked form
+     */
+    address: string;
+    channel: NotificationChannel;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Disabled Reason
+     *
+     * Why it is no longer used, such as a push token that expired
+     */
+    disabled_reason: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Opted Out
+     *
+     * The number replied STOP; nothing is sent to it until you verify it again
+     */
+    opted_out: boolean;
+    /**
+     * Verified
+     */
+    verified: boolean;
+    /**
+     * Verified At
+     */
+    verified_at: string | null;
+};
+
+/**
  * DurationStats
  *
  * Statistics of one duration over the alerts that reached that step; null when none did.
@@ -354,6 +470,56 @@ export type DurationStats = {
 };
 
 /**
+ * EmailIn
+ */
+export type EmailIn = {
+    /**
+     * Address
+     */
+    address: string;
+    /**
+     * Channel
+     */
+    channel: 'email';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+};
+
+/**
+ * FcmIn
+ */
+export type FcmIn = {
+    /**
+     * App Version
+     */
+    app_version?: string | null;
+    /**
+     * Channel
+     */
+    channel: 'fcm';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+    /**
+     * Platform
+     */
+    platform?: 'android' | 'ios' | 'web' | null;
+    /**
+     * Token
+     *
+     * The app's Firebase registration token
+     */
+    token: string;
+};
+
+/**
  * FeedTokenRead
  */
 export type FeedTokenRead = {
@@ -370,6 +536,18 @@ export type FeedTokenRead = {
 };
 
 /**
+ * GatewayReply
+ */
+export type GatewayReply = {
+    /**
+     * Reply
+     *
+     * The SMS the gateway sends back to the sender; empty means send nothing
+     */
+    reply: string;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -377,6 +555,24 @@ export type HttpValidationError = {
      * Detail
      */
     detail?: Array<ValidationError>;
+};
+
+/**
+ * HealthCheckRead
+ */
+export type HealthCheckRead = {
+    /**
+     * Detail
+     */
+    detail: string;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number;
+    /**
+     * Ok
+     */
+    ok: boolean;
 };
 
 /**
@@ -541,6 +737,18 @@ export type InvitationAccepted = {
      * User Id
      */
     user_id: string;
+};
+
+/**
+ * LabelIn
+ */
+export type LabelIn = {
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
 };
 
 /**
@@ -925,7 +1133,19 @@ export type MessageRead = {
 /**
  * NotificationChannel
  */
-export type NotificationChannel = 'in_app';
+export type NotificationChannel = 'in_app' | 'email' | 'sms' | 'voice' | 'web_push' | 'fcm' | 'apns' | 'slack' | 'teams' | 'mattermost';
+
+/**
+ * NotificationQueued
+ */
+export type NotificationQueued = {
+    /**
+     * Notification Id
+     *
+     * The message on its way; its delivery shows in the notification log
+     */
+    notification_id: string;
+};
 
 /**
  * NotificationRead
@@ -968,9 +1188,26 @@ export type NotificationRead = {
 };
 
 /**
+ * NotificationRules
+ *
+ * How a page reaches you, per urgency: each step notifies one contact method after its delay. With no rule for
+ * an urgency, the platform notifies every verified push device and email address of yours at once.
+ */
+export type NotificationRules = {
+    /**
+     * Critical
+     */
+    critical: Array<RuleStepRead>;
+    /**
+     * Default
+     */
+    default: Array<RuleStepRead>;
+};
+
+/**
  * NotificationStatus
  */
-export type NotificationStatus = 'pending' | 'delivered' | 'read' | 'failed';
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
 /**
  * OnCallRead
@@ -1283,6 +1520,28 @@ export type PageTimelineEntryRead = {
 };
 
 /**
+ * PhoneIn
+ */
+export type PhoneIn = {
+    /**
+     * Address
+     *
+     * International format, such as +49 30 1234567; stored as E.164
+     */
+    address: string;
+    /**
+     * Channel
+     */
+    channel: 'sms' | 'voice';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+};
+
+/**
  * PolicyIn
  *
  * A whole policy: creating one and replacing one take the same body.
@@ -1368,6 +1627,310 @@ export type PolicyRead = {
      * Version
      */
     version: number;
+};
+
+/**
+ * ProviderCreate
+ */
+export type ProviderCreate = {
+    /**
+     * Enabled
+     */
+    enabled?: boolean;
+    /**
+     * Kind
+     *
+     * smtp, twilio, http_sms, fcm or apns
+     */
+    kind: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Priority
+     *
+     * Lower goes first; the next takes over on failure
+     */
+    priority?: number;
+    /**
+     * Rate Limit Per Second
+     */
+    rate_limit_per_second?: number | null;
+    /**
+     * Secrets
+     *
+     * The kind's credentials; stored encrypted and never returned
+     */
+    secrets?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Settings
+     *
+     * The kind's settings; see GET .../kinds
+     */
+    settings?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * ProviderHealth
+ */
+export type ProviderHealth = {
+    /**
+     * Attempts Last Hour
+     */
+    attempts_last_hour: number;
+    /**
+     * As this API process sees it; each worker keeps its own breaker
+     */
+    breaker: BreakerState;
+    /**
+     * Consecutive Failures
+     */
+    consecutive_failures: number;
+    /**
+     * Failures Last Hour
+     */
+    failures_last_hour: number;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Last Failure At
+     */
+    last_failure_at: string | null;
+    /**
+     * Last Success At
+     */
+    last_success_at: string | null;
+    /**
+     * P95 Latency Ms Last Hour
+     */
+    p95_latency_ms_last_hour: number | null;
+    /**
+     * Success Rate Last Hour
+     */
+    success_rate_last_hour: number | null;
+};
+
+/**
+ * ProviderKindRead
+ */
+export type ProviderKindRead = {
+    /**
+     * Channels
+     */
+    channels: Array<NotificationChannel>;
+    /**
+     * Configurable
+     */
+    configurable: boolean;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Receipts
+     */
+    receipts: boolean;
+    /**
+     * Secrets Schema
+     */
+    secrets_schema: {
+        [key: string]: unknown;
+    };
+    /**
+     * Settings Schema
+     */
+    settings_schema: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * ProviderRead
+ */
+export type ProviderRead = {
+    /**
+     * Built In
+     */
+    built_in: boolean;
+    /**
+     * Channels
+     */
+    channels: Array<NotificationChannel>;
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+    health: ProviderHealth;
+    /**
+     * Id
+     *
+     * None for built-in providers, which need no account
+     */
+    id: string | null;
+    /**
+     * Inbound Url
+     *
+     * Give this to the provider for inbound SMS replies
+     */
+    inbound_url: string | null;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Priority
+     */
+    priority: number;
+    /**
+     * Rate Limit Per Second
+     */
+    rate_limit_per_second: number | null;
+    /**
+     * Secret Fields
+     *
+     * Which credentials are stored; their values are never returned
+     */
+    secret_fields: Array<string>;
+    /**
+     * Settings
+     */
+    settings: {
+        [key: string]: unknown;
+    };
+    /**
+     * Status Callback Url
+     *
+     * Give this to the provider for delivery receipts
+     */
+    status_callback_url: string | null;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * ProviderUpdate
+ */
+export type ProviderUpdate = {
+    /**
+     * Enabled
+     */
+    enabled?: boolean | null;
+    /**
+     * Name
+     */
+    name?: string | null;
+    /**
+     * Priority
+     */
+    priority?: number | null;
+    /**
+     * Rate Limit Per Second
+     */
+    rate_limit_per_second?: number | null;
+    /**
+     * Secrets
+     *
+     * Replaces all stored credentials when given; leave out to keep them
+     */
+    secrets?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Settings
+     */
+    settings?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+/**
+ * PushKeys
+ */
+export type PushKeys = {
+    /**
+     * Auth
+     *
+     * The subscription's 16-byte auth secret, base64url
+     */
+    auth: string;
+    /**
+     * P256Dh
+     *
+     * The subscription's P-256 public key, base64url
+     */
+    p256dh: string;
+};
+
+/**
+ * PushSubscription
+ *
+ * As the browser's ``PushSubscription.toJSON()`` gives it.
+ */
+export type PushSubscription = {
+    /**
+     * Endpoint
+     */
+    endpoint: string;
+    /**
+     * Expirationtime
+     */
+    expirationTime?: number | null;
+    keys: PushKeys;
+};
+
+/**
+ * QuietHoursIn
+ *
+ * Critical alerts ring through quiet hours; other pages wait until they end. Both times null clears them.
+ */
+export type QuietHoursIn = {
+    /**
+     * End
+     */
+    end: string | null;
+    /**
+     * Start
+     */
+    start: string | null;
+    /**
+     * Timezone
+     *
+     * The IANA time zone the times are in, such as Europe/Berlin
+     */
+    timezone: string;
+};
+
+/**
+ * QuietHoursRead
+ *
+ * Critical alerts ring through quiet hours; other pages wait until they end. A window may span midnight.
+ */
+export type QuietHoursRead = {
+    /**
+     * End
+     */
+    end: string | null;
+    /**
+     * Start
+     */
+    start: string | null;
+    /**
+     * Timezone
+     */
+    timezone: string;
 };
 
 /**
@@ -1522,6 +2085,55 @@ export type Role = 'admin' | 'coordinator' | 'responder' | 'reporter';
  * RotationKind
  */
 export type RotationKind = 'daily' | 'weekly' | 'custom';
+
+/**
+ * RuleIn
+ */
+export type RuleIn = {
+    /**
+     * Steps
+     *
+     * In order of delay, each method at most once; an empty list removes the rule
+     */
+    steps: Array<RuleStepIn>;
+};
+
+/**
+ * RuleStepIn
+ */
+export type RuleStepIn = {
+    /**
+     * Contact Method Id
+     *
+     * One of your verified contact methods
+     */
+    contact_method_id: string;
+    /**
+     * Delay Seconds
+     *
+     * Seconds after the page starts to use this method
+     */
+    delay_seconds: number;
+};
+
+/**
+ * RuleStepRead
+ */
+export type RuleStepRead = {
+    channel: NotificationChannel;
+    /**
+     * Contact Method Id
+     */
+    contact_method_id: string;
+    /**
+     * Delay Seconds
+     */
+    delay_seconds: number;
+    /**
+     * Label
+     */
+    label: string;
+};
 
 /**
  * ScheduleIn
@@ -2005,6 +2617,11 @@ export type TransitionIn = {
 };
 
 /**
+ * Urgency
+ */
+export type Urgency = 'default' | 'critical';
+
+/**
  * UserTarget
  */
 export type UserTarget = {
@@ -2047,6 +2664,125 @@ export type ValidationError = {
      */
     type: string;
 };
+
+/**
+ * VerifyIn
+ */
+export type VerifyIn = {
+    /**
+     * Code
+     *
+     * The code that was sent to the method
+     */
+    code: string;
+};
+
+/**
+ * WebPushIn
+ */
+export type WebPushIn = {
+    /**
+     * Channel
+     */
+    channel: 'web_push';
+    /**
+     * Label
+     *
+     * Your name for it, such as 'Work phone'
+     */
+    label: string;
+    subscription: PushSubscription;
+    /**
+     * User Agent
+     *
+     * The browser's User-Agent, to name the device in lists
+     */
+    user_agent?: string | null;
+};
+
+/**
+ * WebPushKey
+ */
+export type WebPushKey = {
+    /**
+     * Public Key
+     *
+     * The VAPID public key: the applicationServerKey for pushManager.subscribe()
+     */
+    public_key: string;
+};
+
+export type ShowAcknowledgePageData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/ack/{token}';
+};
+
+export type ShowAcknowledgePageErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ShowAcknowledgePageError = ShowAcknowledgePageErrors[keyof ShowAcknowledgePageErrors];
+
+export type ShowAcknowledgePageResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type ShowAcknowledgePageResponse = ShowAcknowledgePageResponses[keyof ShowAcknowledgePageResponses];
+
+export type AcknowledgeWithTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/ack/{token}';
+};
+
+export type AcknowledgeWithTokenErrors = {
+    /**
+     * The token is not valid
+     */
+    404: unknown;
+    /**
+     * The alert is closed, or the token was used
+     */
+    409: unknown;
+    /**
+     * The token expired
+     */
+    410: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AcknowledgeWithTokenError = AcknowledgeWithTokenErrors[keyof AcknowledgeWithTokenErrors];
+
+export type AcknowledgeWithTokenResponses = {
+    /**
+     * Acknowledged, or it was already
+     */
+    200: AckResult;
+};
+
+export type AcknowledgeWithTokenResponse = AcknowledgeWithTokenResponses[keyof AcknowledgeWithTokenResponses];
 
 export type ListAlertsData = {
     body?: never;
@@ -3772,6 +4508,306 @@ export type AcceptInvitationResponses = {
 
 export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
 
+export type ListMyContactMethodsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/contact-methods';
+};
+
+export type ListMyContactMethodsResponses = {
+    /**
+     * Response List My Contact Methods
+     *
+     * Successful Response
+     */
+    200: Array<ContactMethodRead>;
+};
+
+export type ListMyContactMethodsResponse = ListMyContactMethodsResponses[keyof ListMyContactMethodsResponses];
+
+export type AddMyContactMethodData = {
+    /**
+     * Body
+     *
+     * Push targets are verified at once, since the signed-in device registers itself; every other method gets a verification code and is used only once verified.
+     */
+    body: ({
+        channel: 'email';
+    } & EmailIn) | ({
+        channel: 'sms' | 'voice';
+    } & PhoneIn) | ({
+        channel: 'web_push';
+    } & WebPushIn) | ({
+        channel: 'fcm';
+    } & FcmIn) | ({
+        channel: 'apns';
+    } & ApnsIn) | ({
+        channel: 'mattermost' | 'slack' | 'teams';
+    } & ChatIn);
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/contact-methods';
+};
+
+export type AddMyContactMethodErrors = {
+    /**
+     * You already have this address, or as many contact methods as allowed
+     */
+    409: unknown;
+    /**
+     * An invalid address, phone number, push subscription or webhook URL
+     */
+    422: unknown;
+};
+
+export type AddMyContactMethodResponses = {
+    /**
+     * Successful Response
+     */
+    201: ContactMethodRead;
+};
+
+export type AddMyContactMethodResponse = AddMyContactMethodResponses[keyof AddMyContactMethodResponses];
+
+export type RemoveMyContactMethodData = {
+    body?: never;
+    path: {
+        /**
+         * Contact Method Id
+         *
+         * One of your contact methods
+         */
+        contact_method_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/contact-methods/{contact_method_id}';
+};
+
+export type RemoveMyContactMethodErrors = {
+    /**
+     * You have no such contact method
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RemoveMyContactMethodError = RemoveMyContactMethodErrors[keyof RemoveMyContactMethodErrors];
+
+export type RemoveMyContactMethodResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoveMyContactMethodResponse = RemoveMyContactMethodResponses[keyof RemoveMyContactMethodResponses];
+
+export type RelabelMyContactMethodData = {
+    body: LabelIn;
+    path: {
+        /**
+         * Contact Method Id
+         *
+         * One of your contact methods
+         */
+        contact_method_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/contact-methods/{contact_method_id}';
+};
+
+export type RelabelMyContactMethodErrors = {
+    /**
+     * You have no such contact method
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RelabelMyContactMethodError = RelabelMyContactMethodErrors[keyof RelabelMyContactMethodErrors];
+
+export type RelabelMyContactMethodResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContactMethodRead;
+};
+
+export type RelabelMyContactMethodResponse = RelabelMyContactMethodResponses[keyof RelabelMyContactMethodResponses];
+
+export type ResendMyContactMethodCodeData = {
+    body?: never;
+    path: {
+        /**
+         * Contact Method Id
+         *
+         * One of your contact methods
+         */
+        contact_method_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/contact-methods/{contact_method_id}/resend-code';
+};
+
+export type ResendMyContactMethodCodeErrors = {
+    /**
+     * You have no such contact method
+     */
+    404: unknown;
+    /**
+     * The contact method is already verified
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * One was sent moments ago; Retry-After says when to ask again
+     */
+    429: unknown;
+};
+
+export type ResendMyContactMethodCodeError = ResendMyContactMethodCodeErrors[keyof ResendMyContactMethodCodeErrors];
+
+export type ResendMyContactMethodCodeResponses = {
+    /**
+     * The message is queued; its delivery shows in the notification log
+     */
+    202: NotificationQueued;
+};
+
+export type ResendMyContactMethodCodeResponse = ResendMyContactMethodCodeResponses[keyof ResendMyContactMethodCodeResponses];
+
+export type TestMyContactMethodData = {
+    body?: never;
+    path: {
+        /**
+         * Contact Method Id
+         *
+         * One of your contact methods
+         */
+        contact_method_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/contact-methods/{contact_method_id}/test';
+};
+
+export type TestMyContactMethodErrors = {
+    /**
+     * You have no such contact method
+     */
+    404: unknown;
+    /**
+     * The contact method is not verified, opted out or disabled: `reason` says which
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * One was sent moments ago; Retry-After says when to ask again
+     */
+    429: unknown;
+};
+
+export type TestMyContactMethodError = TestMyContactMethodErrors[keyof TestMyContactMethodErrors];
+
+export type TestMyContactMethodResponses = {
+    /**
+     * The message is queued; its delivery shows in the notification log
+     */
+    202: NotificationQueued;
+};
+
+export type TestMyContactMethodResponse = TestMyContactMethodResponses[keyof TestMyContactMethodResponses];
+
+export type VerifyMyContactMethodData = {
+    body: VerifyIn;
+    path: {
+        /**
+         * Contact Method Id
+         *
+         * One of your contact methods
+         */
+        contact_method_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/contact-methods/{contact_method_id}/verify';
+};
+
+export type VerifyMyContactMethodErrors = {
+    /**
+     * You have no such contact method
+     */
+    404: unknown;
+    /**
+     * The code is wrong (with the tries left), expired, or used up: `reason` says which
+     */
+    422: unknown;
+};
+
+export type VerifyMyContactMethodResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContactMethodRead;
+};
+
+export type VerifyMyContactMethodResponse = VerifyMyContactMethodResponses[keyof VerifyMyContactMethodResponses];
+
+export type GetMyNotificationRulesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/notification-rules';
+};
+
+export type GetMyNotificationRulesResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRules;
+};
+
+export type GetMyNotificationRulesResponse = GetMyNotificationRulesResponses[keyof GetMyNotificationRulesResponses];
+
+export type ReplaceMyNotificationRuleData = {
+    body: RuleIn;
+    path: {
+        /**
+         * Critical rules also ring through quiet hours
+         */
+        urgency: Urgency;
+    };
+    query?: never;
+    url: '/api/v1/me/notification-rules/{urgency}';
+};
+
+export type ReplaceMyNotificationRuleErrors = {
+    /**
+     * A step names no verified contact method of yours, or steps are out of order
+     */
+    422: unknown;
+};
+
+export type ReplaceMyNotificationRuleResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRules;
+};
+
+export type ReplaceMyNotificationRuleResponse = ReplaceMyNotificationRuleResponses[keyof ReplaceMyNotificationRuleResponses];
+
 export type ListMyNotificationsData = {
     body?: never;
     path?: never;
@@ -3863,6 +4899,262 @@ export type IssueMyOncallFeedTokenResponses = {
 };
 
 export type IssueMyOncallFeedTokenResponse = IssueMyOncallFeedTokenResponses[keyof IssueMyOncallFeedTokenResponses];
+
+export type GetMyQuietHoursData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/quiet-hours';
+};
+
+export type GetMyQuietHoursResponses = {
+    /**
+     * Successful Response
+     */
+    200: QuietHoursRead;
+};
+
+export type GetMyQuietHoursResponse = GetMyQuietHoursResponses[keyof GetMyQuietHoursResponses];
+
+export type SetMyQuietHoursData = {
+    body: QuietHoursIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/quiet-hours';
+};
+
+export type SetMyQuietHoursErrors = {
+    /**
+     * Only one of start and end, start equal to end, or an unknown time zone
+     */
+    422: unknown;
+};
+
+export type SetMyQuietHoursResponses = {
+    /**
+     * Successful Response
+     */
+    200: QuietHoursRead;
+};
+
+export type SetMyQuietHoursResponse = SetMyQuietHoursResponses[keyof SetMyQuietHoursResponses];
+
+export type GetWebPushKeyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/web-push-key';
+};
+
+export type GetWebPushKeyResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebPushKey;
+};
+
+export type GetWebPushKeyResponse = GetWebPushKeyResponses[keyof GetWebPushKeyResponses];
+
+export type ListNotificationProvidersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notification-providers';
+};
+
+export type ListNotificationProvidersResponses = {
+    /**
+     * Response List Notification Providers
+     *
+     * Successful Response
+     */
+    200: Array<ProviderRead>;
+};
+
+export type ListNotificationProvidersResponse = ListNotificationProvidersResponses[keyof ListNotificationProvidersResponses];
+
+export type CreateNotificationProviderData = {
+    body: ProviderCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notification-providers';
+};
+
+export type CreateNotificationProviderErrors = {
+    /**
+     * A provider with that name exists
+     */
+    409: unknown;
+    /**
+     * Invalid settings
+     */
+    422: unknown;
+};
+
+export type CreateNotificationProviderResponses = {
+    /**
+     * Successful Response
+     */
+    201: ProviderRead;
+};
+
+export type CreateNotificationProviderResponse = CreateNotificationProviderResponses[keyof CreateNotificationProviderResponses];
+
+export type ListProviderKindsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notification-providers/kinds';
+};
+
+export type ListProviderKindsResponses = {
+    /**
+     * Response List Provider Kinds
+     *
+     * Successful Response
+     */
+    200: Array<ProviderKindRead>;
+};
+
+export type ListProviderKindsResponse = ListProviderKindsResponses[keyof ListProviderKindsResponses];
+
+export type DeleteNotificationProviderData = {
+    body?: never;
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notification-providers/{provider_id}';
+};
+
+export type DeleteNotificationProviderErrors = {
+    /**
+     * No such provider in your organization
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeleteNotificationProviderError = DeleteNotificationProviderErrors[keyof DeleteNotificationProviderErrors];
+
+export type DeleteNotificationProviderResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteNotificationProviderResponse = DeleteNotificationProviderResponses[keyof DeleteNotificationProviderResponses];
+
+export type GetNotificationProviderData = {
+    body?: never;
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notification-providers/{provider_id}';
+};
+
+export type GetNotificationProviderErrors = {
+    /**
+     * No such provider in your organization
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetNotificationProviderError = GetNotificationProviderErrors[keyof GetNotificationProviderErrors];
+
+export type GetNotificationProviderResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProviderRead;
+};
+
+export type GetNotificationProviderResponse = GetNotificationProviderResponses[keyof GetNotificationProviderResponses];
+
+export type UpdateNotificationProviderData = {
+    body: ProviderUpdate;
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notification-providers/{provider_id}';
+};
+
+export type UpdateNotificationProviderErrors = {
+    /**
+     * No such provider in your organization
+     */
+    404: unknown;
+    /**
+     * Name taken
+     */
+    409: unknown;
+    /**
+     * Invalid settings
+     */
+    422: unknown;
+};
+
+export type UpdateNotificationProviderResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProviderRead;
+};
+
+export type UpdateNotificationProviderResponse = UpdateNotificationProviderResponses[keyof UpdateNotificationProviderResponses];
+
+export type CheckNotificationProviderData = {
+    body?: never;
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notification-providers/{provider_id}/check';
+};
+
+export type CheckNotificationProviderErrors = {
+    /**
+     * No such provider in your organization
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type CheckNotificationProviderError = CheckNotificationProviderErrors[keyof CheckNotificationProviderErrors];
+
+export type CheckNotificationProviderResponses = {
+    /**
+     * Successful Response
+     */
+    200: HealthCheckRead;
+};
+
+export type CheckNotificationProviderResponse = CheckNotificationProviderResponses[keyof CheckNotificationProviderResponses];
 
 export type GetScheduleCalendarFeedData = {
     body?: never;
@@ -5223,6 +6515,161 @@ export type ReactivateUserResponses = {
 };
 
 export type ReactivateUserResponse = ReactivateUserResponses[keyof ReactivateUserResponses];
+
+export type ReceiveProviderSmsData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Twilio-Signature
+         */
+        'X-Twilio-Signature'?: string | null;
+        /**
+         * X-Sos-Signature
+         */
+        'X-SOS-Signature'?: string | null;
+        /**
+         * X-Sos-Timestamp
+         */
+        'X-SOS-Timestamp'?: string | null;
+    };
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/providers/{provider_id}/inbound';
+};
+
+export type ReceiveProviderSmsErrors = {
+    /**
+     * The signature is missing, stale or wrong
+     */
+    403: unknown;
+    /**
+     * No such enabled provider, or it takes no such webhook
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ReceiveProviderSmsError = ReceiveProviderSmsErrors[keyof ReceiveProviderSmsErrors];
+
+export type ReceiveProviderSmsResponses = {
+    /**
+     * TwiML with the reply for Twilio; JSON for an SMS gateway
+     */
+    200: GatewayReply;
+};
+
+export type ReceiveProviderSmsResponse = ReceiveProviderSmsResponses[keyof ReceiveProviderSmsResponses];
+
+export type ReceiveProviderStatusData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Twilio-Signature
+         */
+        'X-Twilio-Signature'?: string | null;
+        /**
+         * X-Sos-Signature
+         */
+        'X-SOS-Signature'?: string | null;
+        /**
+         * X-Sos-Timestamp
+         */
+        'X-SOS-Timestamp'?: string | null;
+    };
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/providers/{provider_id}/status';
+};
+
+export type ReceiveProviderStatusErrors = {
+    /**
+     * The signature is missing, stale or wrong
+     */
+    403: unknown;
+    /**
+     * No such enabled provider, or it takes no such webhook
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ReceiveProviderStatusError = ReceiveProviderStatusErrors[keyof ReceiveProviderStatusErrors];
+
+export type ReceiveProviderStatusResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ReceiveProviderStatusResponse = ReceiveProviderStatusResponses[keyof ReceiveProviderStatusResponses];
+
+export type ReceiveProviderKeypressData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Twilio-Signature
+         */
+        'X-Twilio-Signature'?: string | null;
+    };
+    path: {
+        /**
+         * Provider Id
+         */
+        provider_id: string;
+    };
+    query: {
+        /**
+         * Token
+         *
+         * The call's ack token
+         */
+        token: string;
+    };
+    url: '/api/v1/webhooks/providers/{provider_id}/voice';
+};
+
+export type ReceiveProviderKeypressErrors = {
+    /**
+     * The signature is missing, stale or wrong
+     */
+    403: unknown;
+    /**
+     * No such enabled provider, or it takes no such webhook
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ReceiveProviderKeypressError = ReceiveProviderKeypressErrors[keyof ReceiveProviderKeypressErrors];
+
+export type ReceiveProviderKeypressResponses = {
+    /**
+     * TwiML that says the outcome
+     */
+    200: Blob | File;
+};
+
+export type ReceiveProviderKeypressResponse = ReceiveProviderKeypressResponses[keyof ReceiveProviderKeypressResponses];
 
 export type LivezData = {
     body?: never;

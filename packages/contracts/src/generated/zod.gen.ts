@@ -3,6 +3,22 @@
 import * as z from 'zod';
 
 /**
+ * AckResult
+ */
+export const zAckResult = z.object({
+    alert_id: z.uuid().nullable(),
+    message: z.string(),
+    status: z.enum([
+        'acknowledged',
+        'already_acknowledged',
+        'closed',
+        'expired',
+        'used',
+        'invalid'
+    ])
+});
+
+/**
  * AlertAction
  */
 export const zAlertAction = z.enum([
@@ -25,6 +41,16 @@ export const zAlertStatus = z.enum([
     'resolved',
     'cancelled'
 ]);
+
+/**
+ * ApnsIn
+ */
+export const zApnsIn = z.object({
+    app_version: z.string().min(1).max(40).nullish(),
+    channel: z.literal('apns'),
+    label: z.string().min(1).max(80),
+    token: z.string().max(200).regex(/^(?:[0-9A-Fa-f]{2}){32,100}$/)
+});
 
 /**
  * AssignmentCreate
@@ -63,6 +89,15 @@ export const zAvailabilityUpdate = z.object({
 });
 
 /**
+ * BreakerState
+ */
+export const zBreakerState = z.enum([
+    'closed',
+    'open',
+    'half_open'
+]);
+
+/**
  * Category
  */
 export const zCategory = z.enum([
@@ -74,6 +109,19 @@ export const zCategory = z.enum([
     'natural_disaster',
     'other'
 ]);
+
+/**
+ * ChatIn
+ */
+export const zChatIn = z.object({
+    channel: z.enum([
+        'slack',
+        'teams',
+        'mattermost'
+    ]),
+    label: z.string().min(1).max(80),
+    webhook_url: z.string().min(1).max(2048)
+});
 
 /**
  * CheckinExtend
@@ -107,11 +155,51 @@ export const zDurationStats = z.object({
 });
 
 /**
+ * EmailIn
+ */
+export const zEmailIn = z.object({
+    address: z.email().max(320),
+    channel: z.literal('email'),
+    label: z.string().min(1).max(80)
+});
+
+/**
+ * FcmIn
+ */
+export const zFcmIn = z.object({
+    app_version: z.string().min(1).max(40).nullish(),
+    channel: z.literal('fcm'),
+    label: z.string().min(1).max(80),
+    platform: z.enum([
+        'android',
+        'ios',
+        'web'
+    ]).nullish(),
+    token: z.string().min(1).max(4096).regex(/^[A-Za-z0-9_:\-]+$/)
+});
+
+/**
  * FeedTokenRead
  */
 export const zFeedTokenRead = z.object({
     created_at: z.iso.datetime({ offset: true }),
     url: z.string()
+});
+
+/**
+ * GatewayReply
+ */
+export const zGatewayReply = z.object({
+    reply: z.string()
+});
+
+/**
+ * HealthCheckRead
+ */
+export const zHealthCheckRead = z.object({
+    detail: z.string(),
+    duration_ms: z.int(),
+    ok: z.boolean()
 });
 
 /**
@@ -131,6 +219,13 @@ export const zInvitationAccept = z.object({
     full_name: z.string().min(1).max(200).nullish(),
     password: z.string().min(12).max(1024),
     token: z.string().min(1).max(256)
+});
+
+/**
+ * LabelIn
+ */
+export const zLabelIn = z.object({
+    label: z.string().min(1).max(80)
 });
 
 /**
@@ -198,16 +293,52 @@ export const zMessageRead = z.object({
 /**
  * NotificationChannel
  */
-export const zNotificationChannel = z.enum(['in_app']);
+export const zNotificationChannel = z.enum([
+    'in_app',
+    'email',
+    'sms',
+    'voice',
+    'web_push',
+    'fcm',
+    'apns',
+    'slack',
+    'teams',
+    'mattermost'
+]);
+
+/**
+ * ContactMethodRead
+ */
+export const zContactMethodRead = z.object({
+    address: z.string(),
+    channel: zNotificationChannel,
+    created_at: z.iso.datetime({ offset: true }),
+    disabled_reason: z.string().nullable(),
+    id: z.uuid(),
+    label: z.string(),
+    opted_out: z.boolean(),
+    verified: z.boolean(),
+    verified_at: z.iso.datetime({ offset: true }).nullable()
+});
+
+/**
+ * NotificationQueued
+ */
+export const zNotificationQueued = z.object({
+    notification_id: z.uuid()
+});
 
 /**
  * NotificationStatus
  */
 export const zNotificationStatus = z.enum([
     'pending',
+    'sending',
+    'sent',
     'delivered',
     'read',
-    'failed'
+    'failed',
+    'cancelled'
 ]);
 
 /**
@@ -290,6 +421,128 @@ export const zPageMessageRead = z.object({
 export const zPageNotificationRead = z.object({
     items: z.array(zNotificationRead),
     next_cursor: z.string().nullish()
+});
+
+/**
+ * PhoneIn
+ */
+export const zPhoneIn = z.object({
+    address: z.string().min(3).max(32),
+    channel: z.enum(['sms', 'voice']),
+    label: z.string().min(1).max(80)
+});
+
+/**
+ * ProviderCreate
+ */
+export const zProviderCreate = z.object({
+    enabled: z.boolean().optional().default(true),
+    kind: z.string().min(1).max(32),
+    name: z.string().min(1).max(80),
+    priority: z.int().gte(0).lte(10000).optional().default(100),
+    rate_limit_per_second: z.int().gte(1).lte(100000).nullish(),
+    secrets: z.record(z.string(), z.unknown()).optional(),
+    settings: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
+ * ProviderHealth
+ */
+export const zProviderHealth = z.object({
+    attempts_last_hour: z.int(),
+    breaker: zBreakerState,
+    consecutive_failures: z.int(),
+    failures_last_hour: z.int(),
+    last_error: z.string().nullable(),
+    last_failure_at: z.iso.datetime({ offset: true }).nullable(),
+    last_success_at: z.iso.datetime({ offset: true }).nullable(),
+    p95_latency_ms_last_hour: z.int().nullable(),
+    success_rate_last_hour: z.number().nullable()
+});
+
+/**
+ * ProviderKindRead
+ */
+export const zProviderKindRead = z.object({
+    channels: z.array(zNotificationChannel),
+    configurable: z.boolean(),
+    kind: z.string(),
+    receipts: z.boolean(),
+    secrets_schema: z.record(z.string(), z.unknown()),
+    settings_schema: z.record(z.string(), z.unknown())
+});
+
+/**
+ * ProviderRead
+ */
+export const zProviderRead = z.object({
+    built_in: z.boolean(),
+    channels: z.array(zNotificationChannel),
+    enabled: z.boolean(),
+    health: zProviderHealth,
+    id: z.uuid().nullable(),
+    inbound_url: z.string().nullable(),
+    kind: z.string(),
+    name: z.string(),
+    priority: z.int(),
+    rate_limit_per_second: z.int().nullable(),
+    secret_fields: z.array(z.string()),
+    settings: z.record(z.string(), z.unknown()),
+    status_callback_url: z.string().nullable(),
+    version: z.int()
+});
+
+/**
+ * ProviderUpdate
+ */
+export const zProviderUpdate = z.object({
+    enabled: z.boolean().nullish(),
+    name: z.string().min(1).max(80).nullish(),
+    priority: z.int().gte(0).lte(10000).nullish(),
+    rate_limit_per_second: z.int().gte(1).lte(100000).nullish(),
+    secrets: z.record(z.string(), z.unknown()).nullish(),
+    settings: z.record(z.string(), z.unknown()).nullish()
+});
+
+/**
+ * PushKeys
+ */
+export const zPushKeys = z.object({
+    auth: z.string().min(1).max(64),
+    p256dh: z.string().min(1).max(200)
+});
+
+/**
+ * PushSubscription
+ *
+ * As the browser's ``PushSubscription.toJSON()`` gives it.
+ */
+export const zPushSubscription = z.object({
+    endpoint: z.string().min(1).max(2048),
+    expirationTime: z.int().nullish(),
+    keys: zPushKeys
+});
+
+/**
+ * QuietHoursIn
+ *
+ * Critical alerts ring through quiet hours; other pages wait until they end. Both times null clears them.
+ */
+export const zQuietHoursIn = z.object({
+    end: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/).nullable(),
+    start: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/).nullable(),
+    timezone: z.string().min(1).max(64)
+});
+
+/**
+ * QuietHoursRead
+ *
+ * Critical alerts ring through quiet hours; other pages wait until they end. A window may span midnight.
+ */
+export const zQuietHoursRead = z.object({
+    end: z.string().nullable(),
+    start: z.string().nullable(),
+    timezone: z.string()
 });
 
 /**
@@ -508,6 +761,42 @@ export const zLayerRead = z.object({
     rotation: zRotationKind,
     shift_length_hours: z.int().nullable(),
     starts_at: z.iso.datetime({ offset: true })
+});
+
+/**
+ * RuleStepIn
+ */
+export const zRuleStepIn = z.object({
+    contact_method_id: z.uuid(),
+    delay_seconds: z.int().gte(0).lte(86400)
+});
+
+/**
+ * RuleIn
+ */
+export const zRuleIn = z.object({
+    steps: z.array(zRuleStepIn).max(10)
+});
+
+/**
+ * RuleStepRead
+ */
+export const zRuleStepRead = z.object({
+    channel: zNotificationChannel,
+    contact_method_id: z.uuid(),
+    delay_seconds: z.int(),
+    label: z.string()
+});
+
+/**
+ * NotificationRules
+ *
+ * How a page reaches you, per urgency: each step notifies one contact method after its delay. With no rule for
+ * an urgency, the platform notifies every verified push device and email address of yours at once.
+ */
+export const zNotificationRules = z.object({
+    critical: z.array(zRuleStepRead),
+    default: z.array(zRuleStepRead)
 });
 
 /**
@@ -922,6 +1211,11 @@ export const zTransitionIn = z.object({
 });
 
 /**
+ * Urgency
+ */
+export const zUrgency = z.enum(['default', 'critical']);
+
+/**
  * UserTarget
  */
 export const zUserTarget = z.object({
@@ -1022,6 +1316,48 @@ export const zValidationError = z.object({
 export const zHttpValidationError = z.object({
     detail: z.array(zValidationError).optional()
 });
+
+/**
+ * VerifyIn
+ */
+export const zVerifyIn = z.object({
+    code: z.string().regex(/^[0-9]{6}$/)
+});
+
+/**
+ * WebPushIn
+ */
+export const zWebPushIn = z.object({
+    channel: z.literal('web_push'),
+    label: z.string().min(1).max(80),
+    subscription: zPushSubscription,
+    user_agent: z.string().max(400).nullish()
+});
+
+/**
+ * WebPushKey
+ */
+export const zWebPushKey = z.object({
+    public_key: z.string()
+});
+
+export const zShowAcknowledgePagePath = z.object({
+    token: z.string().min(10).max(120).regex(/^[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{1,40}$/)
+});
+
+/**
+ * Successful Response
+ */
+export const zShowAcknowledgePageResponse = z.string();
+
+export const zAcknowledgeWithTokenPath = z.object({
+    token: z.string().min(10).max(120).regex(/^[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{1,40}$/)
+});
+
+/**
+ * Acknowledged, or it was already
+ */
+export const zAcknowledgeWithTokenResponse = zAckResult;
 
 export const zListAlertsQuery = z.object({
     status: z.array(zAlertStatus).nullish(),
@@ -1578,6 +1914,116 @@ export const zAcceptInvitationBody = zInvitationAccept;
  */
 export const zAcceptInvitationResponse = zInvitationAccepted;
 
+/**
+ * Response List My Contact Methods
+ *
+ * Successful Response
+ */
+export const zListMyContactMethodsResponse = z.array(zContactMethodRead);
+
+/**
+ * Body
+ *
+ * Push targets are verified at once, since the signed-in device registers itself; every other method gets a verification code and is used only once verified.
+ */
+export const zAddMyContactMethodBody = z.union([
+    z.object({
+        channel: z.literal('email')
+    }).and(zEmailIn),
+    z.object({
+        channel: z.union([
+            z.literal('sms'),
+            z.literal('voice')
+        ])
+    }).and(zPhoneIn),
+    z.object({
+        channel: z.literal('web_push')
+    }).and(zWebPushIn),
+    z.object({
+        channel: z.literal('fcm')
+    }).and(zFcmIn),
+    z.object({
+        channel: z.literal('apns')
+    }).and(zApnsIn),
+    z.object({
+        channel: z.union([
+            z.literal('mattermost'),
+            z.literal('slack'),
+            z.literal('teams')
+        ])
+    }).and(zChatIn)
+]);
+
+/**
+ * Successful Response
+ */
+export const zAddMyContactMethodResponse = zContactMethodRead;
+
+export const zRemoveMyContactMethodPath = z.object({
+    contact_method_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zRemoveMyContactMethodResponse = z.void();
+
+export const zRelabelMyContactMethodBody = zLabelIn;
+
+export const zRelabelMyContactMethodPath = z.object({
+    contact_method_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zRelabelMyContactMethodResponse = zContactMethodRead;
+
+export const zResendMyContactMethodCodePath = z.object({
+    contact_method_id: z.uuid()
+});
+
+/**
+ * The message is queued; its delivery shows in the notification log
+ */
+export const zResendMyContactMethodCodeResponse = zNotificationQueued;
+
+export const zTestMyContactMethodPath = z.object({
+    contact_method_id: z.uuid()
+});
+
+/**
+ * The message is queued; its delivery shows in the notification log
+ */
+export const zTestMyContactMethodResponse = zNotificationQueued;
+
+export const zVerifyMyContactMethodBody = zVerifyIn;
+
+export const zVerifyMyContactMethodPath = z.object({
+    contact_method_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zVerifyMyContactMethodResponse = zContactMethodRead;
+
+/**
+ * Successful Response
+ */
+export const zGetMyNotificationRulesResponse = zNotificationRules;
+
+export const zReplaceMyNotificationRuleBody = zRuleIn;
+
+export const zReplaceMyNotificationRulePath = z.object({
+    urgency: zUrgency
+});
+
+/**
+ * Successful Response
+ */
+export const zReplaceMyNotificationRuleResponse = zNotificationRules;
+
 export const zListMyNotificationsQuery = z.object({
     unread: z.boolean().optional().default(false),
     cursor: z.string().max(512).nullish(),
@@ -1602,6 +2048,82 @@ export const zMarkMyNotificationReadResponse = zNotificationRead;
  * Successful Response
  */
 export const zIssueMyOncallFeedTokenResponse = zFeedTokenRead;
+
+/**
+ * Successful Response
+ */
+export const zGetMyQuietHoursResponse = zQuietHoursRead;
+
+export const zSetMyQuietHoursBody = zQuietHoursIn;
+
+/**
+ * Successful Response
+ */
+export const zSetMyQuietHoursResponse = zQuietHoursRead;
+
+/**
+ * Successful Response
+ */
+export const zGetWebPushKeyResponse = zWebPushKey;
+
+/**
+ * Response List Notification Providers
+ *
+ * Successful Response
+ */
+export const zListNotificationProvidersResponse = z.array(zProviderRead);
+
+export const zCreateNotificationProviderBody = zProviderCreate;
+
+/**
+ * Successful Response
+ */
+export const zCreateNotificationProviderResponse = zProviderRead;
+
+/**
+ * Response List Provider Kinds
+ *
+ * Successful Response
+ */
+export const zListProviderKindsResponse = z.array(zProviderKindRead);
+
+export const zDeleteNotificationProviderPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zDeleteNotificationProviderResponse = z.void();
+
+export const zGetNotificationProviderPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetNotificationProviderResponse = zProviderRead;
+
+export const zUpdateNotificationProviderBody = zProviderUpdate;
+
+export const zUpdateNotificationProviderPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zUpdateNotificationProviderResponse = zProviderRead;
+
+export const zCheckNotificationProviderPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zCheckNotificationProviderResponse = zHealthCheckRead;
 
 export const zGetScheduleCalendarFeedPath = z.object({
     token: z.string()
@@ -2009,6 +2531,53 @@ export const zReactivateUserPath = z.object({
  * Successful Response
  */
 export const zReactivateUserResponse = zMemberRead;
+
+export const zReceiveProviderSmsHeaders = z.object({
+    'X-Twilio-Signature': z.string().max(200).nullish(),
+    'X-SOS-Signature': z.string().max(200).nullish(),
+    'X-SOS-Timestamp': z.string().max(20).nullish()
+});
+
+export const zReceiveProviderSmsPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * TwiML with the reply for Twilio; JSON for an SMS gateway
+ */
+export const zReceiveProviderSmsResponse = zGatewayReply;
+
+export const zReceiveProviderStatusHeaders = z.object({
+    'X-Twilio-Signature': z.string().max(200).nullish(),
+    'X-SOS-Signature': z.string().max(200).nullish(),
+    'X-SOS-Timestamp': z.string().max(20).nullish()
+});
+
+export const zReceiveProviderStatusPath = z.object({
+    provider_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zReceiveProviderStatusResponse = z.void();
+
+export const zReceiveProviderKeypressHeaders = z.object({
+    'X-Twilio-Signature': z.string().max(200).nullish()
+});
+
+export const zReceiveProviderKeypressPath = z.object({
+    provider_id: z.uuid()
+});
+
+export const zReceiveProviderKeypressQuery = z.object({
+    token: z.string().min(1).max(512)
+});
+
+/**
+ * TwiML that says the outcome
+ */
+export const zReceiveProviderKeypressResponse = z.string();
 
 /**
  * Response Livez

@@ -6,6 +6,7 @@ event naming it, so the delivery pipeline picks it up once the change has commit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -52,7 +53,7 @@ from sos.contacts.schemas import (
     WebPushKey,
 )
 from sos.core.db import utcnow
-from sos.core.errors import Conflict, ErrorCode, NotFound, ProblemError, Unprocessable
+from sos.core.errors import Conflict, ErrorCode, NotFound, TooManyRequests, Unprocessable
 from sos.core.events import DomainEvent
 from sos.core.ids import new_id
 from sos.core.uow import UnitOfWork
@@ -83,11 +84,6 @@ class _Address:
     full: str
     keys: dict[str, str]
     details: dict[str, str] | None
-
-
-class TooManyRequests(ProblemError):
-    # TODO(lead): ErrorCode.RATE_LIMITED once it exists.
-    status, code, title = 429, ErrorCode.INVALID_TRANSITION, "Too many requests"
 
 
 def _not_found(method_id: UUID) -> NotFound:
@@ -222,7 +218,7 @@ async def _refuse_duplicate_or_too_many(
     if len(rows) >= MAX_CONTACT_METHODS:
         raise Conflict(
             f"You already have {MAX_CONTACT_METHODS} contact methods, the most allowed; remove one first.",
-            code=ErrorCode.INVALID_TRANSITION,
+            code=ErrorCode.LIMIT_REACHED,
             reason="too_many_contact_methods",
             limit=MAX_CONTACT_METHODS,
         )
@@ -331,17 +327,24 @@ def _needs_code(row: Any) -> bool:
 
 
 def _code_problem(outcome: CodeCheck, tries_left: int) -> Unprocessable:
-    # TODO(lead): ErrorCode.VERIFICATION_CODE_WRONG / _EXPIRED / _MISSING once they exist; ``reason`` says which now.
     if outcome is CodeCheck.WRONG:
         detail = (
             f"That code is wrong; {tries_left} {'try' if tries_left == 1 else 'tries'} left."
             if tries_left
             else "That code is wrong, and it was the last try; request a new code."
         )
-        return Unprocessable(detail, reason="wrong_code", tries_left=tries_left)
+        return Unprocessable(detail, code=ErrorCode.VERIFICATION_CODE_WRONG, reason="wrong_code", tries_left=tries_left)
     if outcome is CodeCheck.EXPIRED:
-        return Unprocessable("That code has expired; request a new code.", reason="code_expired")
-    return Unprocessable("There is no code to check; request a new code.", reason="no_active_code")
+        return Unprocessable(
+            "That code has expired; request a new code.",
+            code=ErrorCode.VERIFICATION_CODE_EXPIRED,
+            reason="code_expired",
+        )
+    return Unprocessable(
+        "There is no code to check; request a new code.",
+        code=ErrorCode.VERIFICATION_CODE_MISSING,
+        reason="no_active_code",
+    )
 
 
 async def verify(uow: UnitOfWork, principal: Principal, method_id: UUID, code: str) -> ContactMethodRead:
@@ -390,7 +393,7 @@ async def resend_code(uow: UnitOfWork, principal: Principal, method_id: UUID) ->
         row = await _fetch(uow, principal, method_id)
         if not _needs_code(row):
             raise Conflict(
-                "This contact method is already verified.", code=ErrorCode.INVALID_TRANSITION, reason="already_verified"
+                "This contact method is already verified.", code=ErrorCode.ALREADY_VERIFIED, reason="already_verified"
             )
         wait = resend_wait(row.verification_expires_at, now)
         if wait:
@@ -409,7 +412,6 @@ async def resend_code(uow: UnitOfWork, principal: Principal, method_id: UUID) ->
 
 
 def _unusable(row: Any) -> Conflict | None:
-    # TODO(lead): ErrorCode.CONTACT_METHOD_UNUSABLE once it exists; ``reason`` says why now.
     if row.verified_at is None:
         reason, detail = "not_verified", "Verify this contact method before sending a test to it."
     elif row.opted_out_at is not None:
@@ -418,7 +420,7 @@ def _unusable(row: Any) -> Conflict | None:
         reason, detail = "disabled", f"This contact method is disabled: {row.disabled_reason or 'no reason given'}."
     else:
         return None
-    return Conflict(detail, code=ErrorCode.INVALID_TRANSITION, reason=reason)
+    return Conflict(detail, code=ErrorCode.CONTACT_METHOD_UNUSABLE, reason=reason)
 
 
 async def _last_test_at(uow: UnitOfWork, method_id: UUID) -> datetime | None:
@@ -439,7 +441,7 @@ async def send_test(uow: UnitOfWork, principal: Principal, method_id: UUID) -> U
         if problem is not None:
             raise problem
         last = await _last_test_at(uow, row.id)
-        wait = 0 if last is None else int(TEST_INTERVAL_SECONDS - (now - last).total_seconds() + 0.999)
+        wait = 0 if last is None else math.ceil(TEST_INTERVAL_SECONDS - (now - last).total_seconds())
         if wait > 0:
             raise TooManyRequests(
                 f"A test was sent moments ago; you can send another in {wait} seconds.",

@@ -58,6 +58,13 @@ class ErrorCode(StrEnum):
     TEAM_CYCLE = "team_cycle"
     TEAM_NOT_EMPTY = "team_not_empty"
     IN_USE = "in_use"
+    LIMIT_REACHED = "limit_reached"
+    VERIFICATION_CODE_WRONG = "verification_code_wrong"
+    VERIFICATION_CODE_EXPIRED = "verification_code_expired"
+    VERIFICATION_CODE_MISSING = "verification_code_missing"
+    CONTACT_METHOD_UNUSABLE = "contact_method_unusable"
+    ALREADY_VERIFIED = "already_verified"
+    RATE_LIMITED = "rate_limited"
     LAST_ADMIN = "last_admin"
     EARLIER_INVITATION_PENDING = "earlier_invitation_pending"
     # platform
@@ -132,6 +139,10 @@ class PayloadTooLarge(ProblemError):
 
 class Unprocessable(ProblemError):
     status, code, title = 422, ErrorCode.VALIDATION_FAILED, "Unprocessable content"
+
+
+class TooManyRequests(ProblemError):
+    status, code, title = 429, ErrorCode.RATE_LIMITED, "Too many requests"
 
 
 class ServiceUnavailable(ProblemError):

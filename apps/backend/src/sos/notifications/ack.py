@@ -15,7 +15,7 @@ import secrets
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import insert, select, update
@@ -209,7 +209,7 @@ def address_key(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-async def _senders_methods(connection: AsyncConnection, organization_id: UUID, sender: str) -> list[ContactMethod]:
+async def _senders_methods(connection: AsyncConnection, organization_id: UUID, sender: str) -> list[Any]:
     rows = await connection.execute(
         select(ContactMethod).where(
             ContactMethod.organization_id == organization_id,
@@ -218,10 +218,10 @@ async def _senders_methods(connection: AsyncConnection, organization_id: UUID, s
             ContactMethod.verified_at.is_not(None),
         )
     )
-    return list(rows.scalars())
+    return list(rows.all())
 
 
-async def _latest_page_tokens(connection: AsyncConnection, method_ids: list[UUID]) -> list[AckToken]:
+async def _latest_page_tokens(connection: AsyncConnection, method_ids: list[UUID]) -> list[Any]:
     """The unused tokens of the latest SMS page (all alerts of its bundle) sent to those contact methods."""
     latest = (
         await connection.execute(
@@ -243,10 +243,10 @@ async def _latest_page_tokens(connection: AsyncConnection, method_ids: list[UUID
     rows = await connection.execute(
         select(AckToken).where(AckToken.notification_id.in_(notification_ids), AckToken.used_at.is_(None))
     )
-    return list(rows.scalars())
+    return list(rows.all())
 
 
-async def _set_opt_out(uow: UnitOfWork, methods: list[ContactMethod], opted_out: bool) -> None:
+async def _set_opt_out(uow: UnitOfWork, methods: list[Any], opted_out: bool) -> None:
     from sos.contacts.events import contact_method_event
 
     async with uow:
@@ -296,7 +296,7 @@ async def handle_reply(uow: UnitOfWork, organization_id: UUID, sender: str, text
                     AckToken.user_id.in_(user_ids),
                 )
             )
-            tokens = list(rows.scalars())
+            tokens = list(rows.all())
         elif _ACK.match(command):
             tokens = await _latest_page_tokens(uow.connection, [method.id for method in methods])
         else:

@@ -40,8 +40,8 @@ from sos.core.uow import UnitOfWork, UnitOfWorkFactory
 from sos.notifications import ack
 from sos.notifications.domain import (
     CHAT_CHANNELS,
-    PUSH_CHANNELS,
     MAX_DELIVERY_ROUNDS,
+    PUSH_CHANNELS,
     SENDING_LEASE_SECONDS,
     AttemptStatus,
     NotificationChannel,
@@ -222,6 +222,14 @@ async def _claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUI
     from sos.providers.service import enabled_providers
 
     async with uow:
+        method_id = await uow.connection.scalar(
+            select(Notification.contact_method_id).where(Notification.id == notification_id)
+        )
+        if method_id is not None:
+            # One claim per contact method at a time, so concurrent jobs for one phone make one SMS bundle.
+            await uow.connection.execute(
+                select(ContactMethod.id).where(ContactMethod.id == method_id).with_for_update()
+            )
         lead = await _lock(uow.connection, notification_id)
         if lead is None or lead.status != NotificationStatus.PENDING:
             return None
@@ -297,6 +305,13 @@ def _bundle_text(rows: list[Any], acks: dict[UUID, ack.IssuedAck]) -> tuple[str,
     return f"{len(rows)} SOS alerts for you", "; ".join(lines)
 
 
+def _alert_url(base: str, claim: Claim) -> str | None:
+    """The alert in the console; a bundle of several links to the list of alerts."""
+    if len(claim.rows) > 1:
+        return f"{base}/alerts"
+    return f"{base}/alerts/view?id={claim.lead.alert_id}" if claim.lead.alert_id else None
+
+
 def _message(runtime: DeliveryRuntime, claim: Claim, provider: LoadedProvider) -> OutboundMessage:
     lead = claim.lead
     base = runtime.settings.external_url
@@ -314,7 +329,7 @@ def _message(runtime: DeliveryRuntime, claim: Claim, provider: LoadedProvider) -
         body=body,
         critical=lead.urgency == Urgency.CRITICAL,
         alert_id=lead.alert_id,
-        alert_url=f"{base}/alerts/view?id={lead.alert_id}" if lead.alert_id else None,
+        alert_url=_alert_url(base, claim),
         ack_url=f"{ack_url}?via={via}" if ack_url and len(claim.rows) == 1 else None,
         ack_api_url=f"{ack_url}?via=push" if ack_url and len(claim.rows) == 1 else None,
         ack_token=issued.token if issued and len(claim.rows) == 1 else None,

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated
 from uuid import UUID
-
-from html import escape
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -93,9 +92,7 @@ _STATUS_CODES = {"acknowledged": 200, "already_acknowledged": 200, "closed": 409
         410: {"description": "The token expired"},
     },
 )
-async def acknowledge_with_token(
-    token: Annotated[str, _TOKEN], uow: UnitOfWorkDep, request: Request
-) -> Response:
+async def acknowledge_with_token(token: Annotated[str, _TOKEN], uow: UnitOfWorkDep, request: Request) -> Response:
     outcome = await ack.acknowledge_with_token(uow, token, via=_via(request))
     status_code = _STATUS_CODES.get(outcome.status, 404)
     if "application/json" in request.headers.get("accept", ""):

@@ -30,7 +30,7 @@ class ProviderCreate(BaseModel):
 class ProviderUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = _NAME
+    name: str | None = Field(default=None, min_length=1, max_length=80)
     priority: int | None = Field(default=None, ge=0, le=10_000)
     enabled: bool | None = None
     settings: dict[str, Any] | None = None

@@ -97,6 +97,74 @@ describe("describeEntry", () => {
     );
   });
 
+  it("says which provider sent an SMS, to the masked number", () => {
+    expect(
+      describeEntry(
+        entry("notification.sent", {
+          channel: "sms",
+          address: "+491…23",
+          provider: "twilio",
+          provider_message_id: "SM123",
+          bundle_size: 1,
+          purpose: "page",
+        }),
+        context,
+      ),
+    ).toEqual({ title: "SMS to +491…23 sent via twilio", tone: "people" });
+  });
+
+  it("says an email was delivered", () => {
+    expect(
+      describeEntry(
+        entry("notification.delivered", { channel: "email", address: "r…@example.org", provider: "smtp" }),
+        context,
+      ).title,
+    ).toBe("Email to r…@example.org delivered");
+  });
+
+  it("says why a push failed, as a warning", () => {
+    expect(
+      describeEntry(
+        entry("notification.failed", {
+          channel: "web_push",
+          address: "Chrome on Linux",
+          provider: "webpush",
+          error: "The subscription has expired",
+        }),
+        context,
+      ),
+    ).toEqual({ title: "Push to Chrome on Linux failed: The subscription has expired", tone: "raised" });
+  });
+
+  it("names a voice call", () => {
+    expect(
+      describeEntry(entry("notification.sent", { channel: "voice", address: "+491…23", provider: "twilio" }), context)
+        .title,
+    ).toBe("Voice call to +491…23 sent via twilio");
+  });
+
+  it("counts the alerts a bundled message covered", () => {
+    expect(
+      describeEntry(
+        entry("notification.sent", { channel: "sms", address: "+491…23", provider: "twilio", bundle_size: 3 }),
+        context,
+      ).detail,
+    ).toBe("3 alerts in one message");
+  });
+
+  it("names the member a message went to", () => {
+    expect(
+      describeEntry(
+        entry("notification.delivered", { channel: "slack", address: "Slack webhook …/abcd", user_id: MIA }),
+        context,
+      ),
+    ).toEqual({
+      title: "Slack message to Slack webhook …/abcd delivered",
+      tone: "people",
+      detail: "For Mia Paramedic",
+    });
+  });
+
   it("explains an SOS raised by a missed check-in", () => {
     expect(describeEntry(entry("checkin.expired", { note: "Walking home" }), context)).toEqual({
       title: "Missed check-in raised this SOS",

@@ -101,14 +101,10 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
         tone: "raised",
         detail: "Every tier was notified as often as the policy allows. Someone must take this alert now.",
       };
-    case "notification.delivered": {
-      const who = context.nameOf(str(data.user_id), "a member");
-      const channel = str(data.channel);
-      return {
-        title: `Notified ${who}${channel && channel !== "in_app" ? ` by ${channel}` : " in the app"}`,
-        tone: "people",
-      };
-    }
+    case "notification.sent":
+    case "notification.delivered":
+    case "notification.failed":
+      return describeNotification(entry.kind, data, context);
     case "checkin.expired":
       return {
         title: "Missed check-in raised this SOS",
@@ -171,6 +167,57 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
     default:
       return { title: humanizeKind(entry.kind), tone: "other", ...(note ? { detail: `Note: ${note}` } : {}) };
   }
+}
+
+const CHANNEL_NOUN: Record<string, string> = {
+  email: "Email",
+  sms: "SMS",
+  voice: "Voice call",
+  web_push: "Push",
+  fcm: "Push",
+  apns: "Push",
+  slack: "Slack message",
+  teams: "Teams message",
+  mattermost: "Mattermost message",
+  in_app: "In-app notification",
+};
+
+const PURPOSE_DETAIL: Record<string, string> = {
+  test: "A test message",
+  verification: "A verification code",
+};
+
+/** "SMS to +491…23 sent via twilio", "Email to r…@example.org delivered", "Push to Chrome on Linux failed: …". */
+function describeNotification(kind: string, data: Record<string, unknown>, context: TimelineContext): DescribedEntry {
+  const channel = str(data.channel);
+  const address = str(data.address);
+  const userId = str(data.user_id);
+  const outcome = kind.slice("notification.".length);
+  if (!address && (channel === undefined || channel === "in_app")) {
+    const who = context.nameOf(userId, "a member");
+    if (outcome === "delivered") return { title: `Notified ${who} in the app`, tone: "people" };
+    return {
+      title: `In-app notification to ${who} ${outcome}${outcome === "failed" && str(data.error) ? `: ${str(data.error)}` : ""}`,
+      tone: outcome === "failed" ? "raised" : "people",
+    };
+  }
+  const noun = (channel && CHANNEL_NOUN[channel]) ?? "Notification";
+  const to = address ?? (userId ? context.nameOf(userId, "a member") : undefined);
+  const provider = str(data.provider);
+  const error = str(data.error);
+  const title = [to ? `${noun} to ${to}` : noun, outcome, outcome === "sent" && provider ? `via ${provider}` : null]
+    .filter(Boolean)
+    .join(" ");
+  const details = [
+    userId && address ? `For ${context.nameOf(userId, "a member")}` : null,
+    typeof data.bundle_size === "number" && data.bundle_size > 1 ? `${data.bundle_size} alerts in one message` : null,
+    PURPOSE_DETAIL[str(data.purpose) ?? ""] ?? null,
+  ].filter(Boolean);
+  return {
+    title: outcome === "failed" && error ? `${title}: ${error}` : title,
+    tone: outcome === "failed" ? "raised" : "people",
+    ...(details.length ? { detail: details.join(" · ") } : {}),
+  };
 }
 
 function reasonDetail(data: Record<string, unknown>): { detail?: string } {

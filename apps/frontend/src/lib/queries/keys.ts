@@ -37,4 +37,13 @@ export const keys = {
     all: ["notifications"] as const,
     recent: ["notifications", "recent"] as const,
   },
+  contactMethods: ["me", "contact-methods"] as const,
+  notificationRules: ["me", "notification-rules"] as const,
+  quietHours: ["me", "quiet-hours"] as const,
+  webPushKey: ["web-push-key"] as const,
+  providers: {
+    all: ["notification-providers"] as const,
+    list: ["notification-providers", "list"] as const,
+    kinds: ["notification-providers", "kinds"] as const,
+  },
 };
