@@ -71,12 +71,15 @@ test("a responder builds the default rule from two push devices and reorders it 
   await registerPushDevice(request, phone);
   await loginAs(page, "responder");
   await page.goto("/settings/notifications/");
-  await expect(methodItem(page, laptop).getByText("Verified")).toBeVisible();
+  await expect(methodItem(page, laptop).getByText("Verified", { exact: true })).toBeVisible();
 
-  const rule = page.locator("form, div").filter({ has: page.getByRole("heading", { name: "Default alerts" }) }).last();
+  const rule = page.getByRole("region", { name: "Default alerts" });
   // Start from an empty rule: earlier runs on this server may have left steps.
   while ((await rule.getByRole("button", { name: /^Remove step/ }).count()) > 0)
-    await rule.getByRole("button", { name: /^Remove step/ }).first().click();
+    await rule
+      .getByRole("button", { name: /^Remove step/ })
+      .first()
+      .click();
   await rule.getByRole("button", { name: "Add step" }).click();
   await rule.getByLabel("Step 1: contact method").selectOption({ label: `${laptop} (Browser push)` });
   await rule.getByRole("button", { name: "Add step" }).click();
@@ -90,7 +93,7 @@ test("a responder builds the default rule from two push devices and reorders it 
   await expect(page.getByText("Default alerts rule saved")).toBeVisible();
 
   await page.reload();
-  const saved = page.locator("div").filter({ has: page.getByRole("heading", { name: "Default alerts" }) }).last();
+  const saved = page.getByRole("region", { name: "Default alerts" });
   await expect(saved.getByLabel("Step 1: contact method").locator("option:checked")).toHaveText(
     `${phone} (Browser push)`,
   );

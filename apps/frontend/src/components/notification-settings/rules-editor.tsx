@@ -125,7 +125,7 @@ export function RuleEditor({
   };
 
   return (
-    <Card className="flex flex-col gap-md" aria-labelledby={`${id}-title`}>
+    <Card role="region" className="flex flex-col gap-md" aria-labelledby={`${id}-title`}>
       <div>
         <CardTitle id={`${id}-title`}>{TITLE[urgency]}</CardTitle>
         <p className="text-sm text-muted-foreground">{EXPLANATION[urgency]}</p>

@@ -73,7 +73,10 @@ it("never shows a stored password and says an empty input keeps it", async () =>
 it("saves changed settings without touching the stored password", async () => {
   const api = fakeApi({
     "PATCH /api/v1/notification-providers/:id": async (request) =>
-      json({ ...stored, settings: { ...stored.settings, ...((await request.json()) as { settings: object }).settings } }),
+      json({
+        ...stored,
+        settings: { ...stored.settings, ...((await request.json()) as { settings: object }).settings },
+      }),
   });
   renderWithClient(<ProviderFormDialog open onOpenChange={() => undefined} kinds={[SMTP]} provider={stored} />);
   const host = await screen.findByLabelText("Host");
@@ -118,7 +121,9 @@ it("shows the server's message next to the setting it names", async () => {
           title: "Invalid request",
           status: 422,
           detail: "1 field is invalid.",
-          errors: [{ in: "body", pointer: "#/settings/from_address", type: "value_error", message: "not an email address" }],
+          errors: [
+            { in: "body", pointer: "#/settings/from_address", type: "value_error", message: "not an email address" },
+          ],
         },
         422,
       ),
