@@ -351,12 +351,12 @@ async def test_a_callback_for_an_unknown_provider_is_not_found(
     assert response.json()["code"] == "not_found"
 
 
-async def test_a_callback_for_a_disabled_provider_is_not_found(
+async def test_a_disabled_provider_still_takes_callbacks_for_what_it_sent(
     client: AsyncClient, container: Container, tenant: Tenant, twilio: FakeTwilio
 ) -> None:
     provider_id = await add_twilio(container, tenant, twilio, enabled=False)
     response = await twilio.signed_post(client, f"{hooks(container, provider_id)}/status", _status_params("SM1"))
-    assert response.status_code == 404, response.text
+    assert response.status_code == 204, response.text
 
 
 async def test_a_signed_callback_without_a_status_is_unprocessable(

@@ -27,7 +27,7 @@ test("an admin adds an SMTP provider, its password is never shown back, and a ch
   await page.getByRole("button", { name: "Add provider" }).click();
   const dialog = page.getByRole("dialog", { name: "Add a provider" });
   await dialog.getByLabel("Kind").selectOption("smtp");
-  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByLabel("Name", { exact: true }).fill(name);
   await dialog.getByLabel("Host").fill("127.0.0.1");
   await dialog.getByLabel("Port (optional)").fill(String(port));
   await dialog.getByLabel("Security (optional)").selectOption("none");
@@ -57,7 +57,7 @@ test("an admin deletes a provider after confirming", async ({ page }) => {
   await page.getByRole("button", { name: "Add provider" }).click();
   const dialog = page.getByRole("dialog", { name: "Add a provider" });
   await dialog.getByLabel("Kind").selectOption("smtp");
-  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByLabel("Name", { exact: true }).fill(name);
   await dialog.getByLabel("Host").fill("mail.example.org");
   await dialog.getByLabel("From address").fill("sos@example.org");
   await dialog.getByRole("button", { name: "Add provider" }).click();

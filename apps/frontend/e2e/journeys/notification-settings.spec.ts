@@ -1,5 +1,5 @@
 import { createECDH, randomBytes } from "node:crypto";
-import type { APIRequestContext } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { apiToken, expect, loginAs, test } from "../fixtures";
 
 /**
@@ -24,7 +24,7 @@ async function registerPushDevice(request: APIRequestContext, label: string): Pr
   expect(response.status(), await response.text()).toBe(201);
 }
 
-const methodItem = (page: import("@playwright/test").Page, label: string) =>
+const methodItem = (page: Page, label: string) =>
   page.getByRole("list", { name: "Your contact methods" }).getByRole("listitem").filter({ hasText: label });
 
 test("a responder adds an email address and sees it waiting for its code", async ({ page }) => {

@@ -1684,13 +1684,13 @@ export type ProviderHealth = {
      */
     attempts_last_hour: number;
     /**
-     * As this API process sees it; each worker keeps its own breaker
+     * As this API process sees it (each worker keeps its own); None for built-in providers, which keep one breaker per destination host
      */
-    breaker: BreakerState;
+    breaker: BreakerState | null;
     /**
      * Consecutive Failures
      */
-    consecutive_failures: number;
+    consecutive_failures: number | null;
     /**
      * Failures Last Hour
      */
@@ -1792,6 +1792,12 @@ export type ProviderRead = {
      * Priority
      */
     priority: number;
+    /**
+     * Problem
+     *
+     * Why the account is skipped when sending, such as credentials the key cannot read
+     */
+    problem?: string | null;
     /**
      * Rate Limit Per Second
      */

@@ -450,8 +450,8 @@ export const zProviderCreate = z.object({
  */
 export const zProviderHealth = z.object({
     attempts_last_hour: z.int(),
-    breaker: zBreakerState,
-    consecutive_failures: z.int(),
+    breaker: zBreakerState.nullable(),
+    consecutive_failures: z.int().nullable(),
     failures_last_hour: z.int(),
     last_error: z.string().nullable(),
     last_failure_at: z.iso.datetime({ offset: true }).nullable(),
@@ -485,6 +485,7 @@ export const zProviderRead = z.object({
     kind: z.string(),
     name: z.string(),
     priority: z.int(),
+    problem: z.string().nullish(),
     rate_limit_per_second: z.int().nullable(),
     secret_fields: z.array(z.string()),
     settings: z.record(z.string(), z.unknown()),

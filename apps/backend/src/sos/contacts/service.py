@@ -323,7 +323,8 @@ async def add_method(
 
 
 def _needs_code(row: Any) -> bool:
-    return row.verified_at is None or row.opted_out_at is not None
+    """Unverified, opted out (STOP) or disabled (the provider reported the address dead): a new code revives it."""
+    return row.verified_at is None or row.opted_out_at is not None or row.disabled_at is not None
 
 
 def _code_problem(outcome: CodeCheck, tries_left: int) -> Unprocessable:
@@ -373,6 +374,8 @@ async def verify(uow: UnitOfWork, principal: Principal, method_id: UUID, code: s
         changes: dict[str, Any] = {
             "verified_at": row.verified_at or now,
             "opted_out_at": None,
+            "disabled_at": None,
+            "disabled_reason": None,
             "verification_code_hash": None,
             "verification_expires_at": None,
             "verification_tries": 0,

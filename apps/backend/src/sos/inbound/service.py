@@ -19,7 +19,7 @@ from sos.core.errors import BadRequest, ErrorCode, Forbidden, NotFound
 from sos.core.uow import UnitOfWork
 from sos.inbound.schemas import MAX_FORM_FIELDS, TwilioInboundSms, TwilioKeypress
 from sos.notifications.ack import acknowledge_with_token, handle_reply
-from sos.notifications.pipeline import record_receipt
+from sos.notifications.receipts import record_receipt
 from sos.providers.channels.http_sms import (
     HttpSmsSecrets,
     parse_gateway_inbound,

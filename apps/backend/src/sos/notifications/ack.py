@@ -115,9 +115,26 @@ async def issue(
     alert_id: UUID,
     notification_id: UUID | None,
 ) -> IssuedAck:
-    """A fresh single-use token and reply code for one user and alert, inside the caller's transaction."""
+    """The user's token and reply code for an alert, inside the caller's transaction: the unused one issued before
+    when it is still good for a while (so every message about one alert names the same code), else a new one."""
     now = utcnow()
-    expires_at = now + ACK_TOKEN_TTL
+    reusable = (
+        await connection.execute(
+            select(AckToken.id, AckToken.code, AckToken.expires_at)
+            .where(
+                AckToken.organization_id == organization_id,
+                AckToken.user_id == user_id,
+                AckToken.alert_id == alert_id,
+                AckToken.used_at.is_(None),
+                AckToken.expires_at > now + ACK_TOKEN_TTL / 2,
+            )
+            .order_by(AckToken.expires_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if reusable is not None:
+        return IssuedAck(token=sign_token(box, reusable.id, _aware(reusable.expires_at)), code=reusable.code)
+    expires_at = (now + ACK_TOKEN_TTL).replace(microsecond=0)
     token_id = new_id()
     for _ in range(5):
         code = _new_code()
@@ -145,6 +162,10 @@ async def issue(
     return IssuedAck(token=sign_token(box, token_id, expires_at), code=code)
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 async def _principal(connection: AsyncConnection, organization_id: UUID, user_id: UUID) -> Principal | None:
     row = (
         await connection.execute(
@@ -166,6 +187,7 @@ async def _acknowledge(uow: UnitOfWork, principal: Principal, alert_id: UUID, vi
         async with uow.read():
             status = await uow.connection.scalar(select(Alert.status).where(Alert.id == alert_id))
         if status in OPEN_STATUSES:
+            await _stop_paging(uow, principal, alert_id)
             return AckOutcome("already_acknowledged", alert_id, "This alert was already acknowledged.")
         return AckOutcome("closed", alert_id, "This alert is closed; nothing was changed.")
     except (Forbidden, NotFound):
@@ -173,14 +195,26 @@ async def _acknowledge(uow: UnitOfWork, principal: Principal, alert_id: UUID, vi
     return AckOutcome("acknowledged", alert_id, "Acknowledged. The coordinators can see you are on it.")
 
 
-async def _use(uow: UnitOfWork, token_id: UUID, via: str) -> None:
+async def _stop_paging(uow: UnitOfWork, principal: Principal, alert_id: UUID) -> None:
+    """The user has acknowledged (or found it acknowledged): the pages still waiting for them about it are moot."""
+    from sos.notifications.service import cancel_user_pages
+
     async with uow:
-        await uow.connection.execute(
+        await cancel_user_pages(uow, principal.organization_id, principal.user_id, alert_id, "acknowledged")
+        await uow.commit()
+
+
+async def _claim(uow: UnitOfWork, token_id: UUID, via: str) -> bool:
+    """Uses the token up, once: of two concurrent uses only one changes the row."""
+    now = utcnow()
+    async with uow:
+        result = await uow.connection.execute(
             update(AckToken)
-            .where(AckToken.id == token_id, AckToken.used_at.is_(None))
-            .values(used_at=utcnow(), used_via=via)
+            .where(AckToken.id == token_id, AckToken.used_at.is_(None), AckToken.expires_at > now)
+            .values(used_at=now, used_via=via)
         )
         await uow.commit()
+    return bool(result.rowcount == 1)
 
 
 async def acknowledge_with_token(uow: UnitOfWork, token: str, *, via: str) -> AckOutcome:
@@ -198,11 +232,18 @@ async def acknowledge_with_token(uow: UnitOfWork, token: str, *, via: str) -> Ac
         return AckOutcome("invalid", None, "This acknowledgement link is not valid.")
     if row.used_at is not None:
         return AckOutcome("used", row.alert_id, "This link was used already.")
-    if min(expires_at, row.expires_at.replace(tzinfo=UTC)) <= utcnow():
-        return AckOutcome("expired", row.alert_id, "This link has expired; open the alert in the app instead.")
-    outcome = await _acknowledge(uow, principal, row.alert_id, via)
-    await _use(uow, token_id, via)
-    return outcome
+    if min(expires_at, _aware(row.expires_at)) <= utcnow() or not await _claim(uow, token_id, via):
+        return await _spent(uow, token_id)
+    return await _acknowledge(uow, principal, row.alert_id, via)
+
+
+async def _spent(uow: UnitOfWork, token_id: UUID) -> AckOutcome:
+    async with uow.read():
+        row = (await uow.connection.execute(select(AckToken).where(AckToken.id == token_id))).first()
+    if row is not None and row.used_at is not None:
+        return AckOutcome("used", row.alert_id, "This link was used already.")
+    alert_id = row.alert_id if row is not None else None
+    return AckOutcome("expired", alert_id, "This link has expired; open the alert in the app instead.")
 
 
 def address_key(address: str) -> str:
@@ -305,12 +346,11 @@ async def handle_reply(uow: UnitOfWork, organization_id: UUID, sender: str, text
     if not tokens or principal is None:
         return "There is no alert waiting for your acknowledgement from this number."
     outcomes = []
-    for token in tokens:
-        if token.used_at is not None or token.expires_at.replace(tzinfo=UTC) <= utcnow():
+    for token in {token.alert_id: token for token in tokens}.values():
+        if token.used_at is not None or not await _claim(uow, token.id, via):
             outcomes.append(AckOutcome("expired", token.alert_id, "expired"))
             continue
         outcomes.append(await _acknowledge(uow, principal, token.alert_id, via))
-        await _use(uow, token.id, via)
     done = sum(outcome.status == "acknowledged" for outcome in outcomes)
     if done == len(outcomes):
         return "Acknowledged." if done == 1 else f"Acknowledged all {done} alerts."

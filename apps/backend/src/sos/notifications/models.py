@@ -58,6 +58,8 @@ class Notification(IdMixin, Base):
     """When its delivery job was last enqueued; None while it waits to be due."""
     lease_until: Mapped[datetime | None]
     """While sending: when the job holding it is presumed dead."""
+    claim_id: Mapped[UUID | None]
+    """Which claim holds it while sending: a job whose lease ran out cannot overwrite a later claim's outcome."""
     bundle_id: Mapped[UUID | None] = mapped_column(index=True)
     """Notifications sent together in one SMS share this id (the id of the first of them)."""
     sent_at: Mapped[datetime | None]
@@ -72,7 +74,7 @@ class NotificationAttempt(IdMixin, Base):
     __tablename__ = "notification_attempts"
     __table_args__ = (
         Index("ix_notification_attempts_provider", "provider_id", "started_at"),
-        Index("ix_notification_attempts_message", "provider_kind", "provider_message_id"),
+        Index("ix_notification_attempts_message", "provider_id", "provider_message_id"),
     )
 
     notification_id: Mapped[UUID] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)

@@ -233,11 +233,30 @@ async def create_direct(
     return UUID(str(row["id"]))
 
 
+async def cancel_user_pages(uow: UnitOfWork, organization_id: UUID, user_id: UUID, alert_id: UUID, reason: str) -> None:
+    """Every page still waiting for one user about one alert, whatever caused it."""
+    await uow.connection.execute(
+        update(_NOTIFICATIONS)
+        .where(
+            Notification.organization_id == organization_id,
+            Notification.user_id == user_id,
+            Notification.alert_id == alert_id,
+            Notification.purpose == NotificationPurpose.PAGE,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.channel != NotificationChannel.IN_APP,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error=f"not needed any more: {reason}")
+    )
+
+
 async def cancel_pages(uow: UnitOfWork, event: DomainEvent) -> None:
-    """Pages still waiting for an alert that was acknowledged (escalation pages) or closed (all of them)."""
+    """Pages still waiting for an alert that was acknowledged (escalation pages to everyone, and every page to
+    whoever acknowledged) or closed (all of them)."""
     alert_id = event.payload.get("alert_id")
     if not alert_id:
         return
+    if event.type == "alert.acknowledged" and event.actor_id is not None:
+        await cancel_user_pages(uow, event.organization_id, event.actor_id, UUID(str(alert_id)), event.type)
     kinds = ["alert.escalated"] if event.type == "alert.acknowledged" else None
     query = (
         update(_NOTIFICATIONS)
@@ -312,17 +331,22 @@ async def deliver(uow: UnitOfWork, notification_id: UUID) -> bool:
 
 
 async def fail(uow: UnitOfWork, notification_id: UUID, error: str) -> bool:
-    """Marks a pending notification failed after its job gave up; False when it is not pending any more."""
-    row = await _lock_pending(uow, notification_id)
-    if row is None:
+    """Fails a notification whose job gave up retrying, bringing the user's next rule step forward; False when it
+    was not pending or sending any more."""
+    from sos.notifications.pipeline import fail_rows
+
+    row = (
+        await uow.connection.execute(select(_NOTIFICATIONS).where(Notification.id == notification_id).with_for_update())
+    ).first()
+    if row is None or row.status not in (NotificationStatus.PENDING, NotificationStatus.SENDING):
         return False
     await uow.connection.execute(
-        update(_NOTIFICATIONS)
-        .where(Notification.id == notification_id)
-        .values(status=NotificationStatus.FAILED, attempts=Notification.attempts + 1)
+        update(_NOTIFICATIONS).where(Notification.id == notification_id).values(attempts=Notification.attempts + 1)
     )
     await _record_attempt(uow, row, AttemptStatus.FAILED, started_at=utcnow(), error=error)
-    uow.record(_event("failed", row, attempt=row.attempts + 1, error=error[:500]))
+    await fail_rows(
+        uow, [row], "…" if row.channel != NotificationChannel.IN_APP else "in app", error, attempt=row.attempts + 1
+    )
     return True
 
 

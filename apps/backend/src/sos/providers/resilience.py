@@ -44,26 +44,31 @@ class CircuitBreaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
-        self._trial_in_flight = False
+        self._trial_started: float | None = None
+
+    @property
+    def _trial_in_flight(self) -> bool:
+        """A trial whose outcome never came (its task was cancelled) stops counting after ``reset_seconds``."""
+        return self._trial_started is not None and self._clock() - self._trial_started < self._reset_seconds
 
     def allow(self) -> bool:
         if self._opened_at is None:
             return True
         if self._clock() - self._opened_at < self._reset_seconds or self._trial_in_flight:
             return False
-        self._trial_in_flight = True
+        self._trial_started = self._clock()
         return True
 
     def record_success(self) -> None:
         self._failures = 0
         self._opened_at = None
-        self._trial_in_flight = False
+        self._trial_started = None
 
     def record_failure(self) -> None:
         self._failures += 1
-        if self._trial_in_flight or self._failures >= self._threshold:
+        if self._trial_started is not None or self._failures >= self._threshold:
             self._opened_at = self._clock()
-        self._trial_in_flight = False
+        self._trial_started = None
 
     def snapshot(self) -> BreakerSnapshot:
         if self._opened_at is None:

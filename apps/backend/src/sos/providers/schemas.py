@@ -41,8 +41,11 @@ class ProviderUpdate(BaseModel):
 
 
 class ProviderHealth(ReadModel):
-    breaker: BreakerState = Field(description="As this API process sees it; each worker keeps its own breaker")
-    consecutive_failures: int
+    breaker: BreakerState | None = Field(
+        description="As this API process sees it (each worker keeps its own); None for built-in providers, which "
+        "keep one breaker per destination host"
+    )
+    consecutive_failures: int | None
     attempts_last_hour: int
     failures_last_hour: int
     success_rate_last_hour: float | None
@@ -62,6 +65,9 @@ class ProviderRead(ReadModel):
     built_in: bool
     settings: dict[str, Any]
     secret_fields: list[str] = Field(description="Which credentials are stored; their values are never returned")
+    problem: str | None = Field(
+        default=None, description="Why the account is skipped when sending, such as credentials the key cannot read"
+    )
     rate_limit_per_second: int | None
     version: int
     status_callback_url: str | None = Field(description="Give this to the provider for delivery receipts")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -21,8 +22,9 @@ from sos.core.ids import new_id
 from sos.core.uow import UnitOfWork
 from sos.notifications.domain import AttemptStatus
 from sos.notifications.models import Notification, NotificationAttempt
+from sos.providers.channels.base import NoSecrets
 from sos.providers.channels.registry import ADAPTERS, AdapterSpec, UnknownAdapter, load_adapters
-from sos.providers.domain import LoadedProvider
+from sos.providers.domain import INSTALL_SMTP, LoadedProvider
 from sos.providers.events import provider_event
 from sos.providers.models import NotificationProvider
 from sos.providers.runtime import DeliveryRuntime
@@ -34,7 +36,9 @@ from sos.providers.schemas import (
     ProviderRead,
     ProviderUpdate,
 )
-from sos.providers.secrets import SecretBox
+from sos.providers.secrets import SecretBox, UnreadableSecret
+
+logger = logging.getLogger("sos.providers")
 
 _PROVIDERS = cast(Table, NotificationProvider.__table__)
 
@@ -90,22 +94,44 @@ def loaded(row: Any, box: SecretBox) -> LoadedProvider:
     )
 
 
+def _problem(row: Any, box: SecretBox) -> str | None:
+    """Why a stored account cannot be used (its secrets no longer decrypt, its settings no longer validate)."""
+    try:
+        loaded(row, box)
+    except UnreadableSecret as exc:
+        return str(exc)
+    except (ValidationError, UnknownAdapter) as exc:
+        return f"its stored settings are no longer valid ({type(exc).__name__}); save them again"
+    return None
+
+
 async def enabled_providers(connection: AsyncConnection, box: SecretBox, organization_id: UUID) -> list[LoadedProvider]:
+    """The organization's usable accounts; one that cannot be loaded is skipped (and shown to admins), so it never
+    stops the others."""
     load_adapters()
     rows = await connection.execute(
         select(_PROVIDERS)
         .where(NotificationProvider.organization_id == organization_id, NotificationProvider.enabled.is_(True))
         .order_by(NotificationProvider.priority, NotificationProvider.name)
     )
-    return [loaded(row, box) for row in rows]
+    usable = []
+    for row in rows:
+        problem = _problem(row, box)
+        if problem is None:
+            usable.append(loaded(row, box))
+        else:
+            logger.warning("provider %s (%s) is skipped: %s", row.id, row.kind, problem)
+    return usable
 
 
 async def provider_for_webhook(uow: UnitOfWork, provider_id: UUID) -> LoadedProvider:
-    """The enabled provider a webhook names, to check the signature with its secrets."""
+    """The provider a webhook names, to check the signature with its secrets. A disabled account still takes the
+    receipts and replies for what it sent (an admin switching to a backup mid-incident must not cut off the "1"
+    replies to the old number); only a deleted one is gone."""
     load_adapters()
     async with uow.read():
         row = (await uow.connection.execute(select(_PROVIDERS).where(NotificationProvider.id == provider_id))).first()
-    if row is None or not row.enabled:
+    if row is None:
         raise NotFound(f"No provider {provider_id}.", resource="notification_provider", id=str(provider_id))
     return loaded(row, DeliveryRuntime.box_for(uow))
 
@@ -172,12 +198,44 @@ async def create_provider(uow: UnitOfWork, principal: Principal, data: ProviderC
     return provider_id
 
 
+ENDPOINT_SETTINGS = frozenset({"host", "url", "api_base_url", "token_uri", "port"})
+"""Settings that say where credentials are sent: changing one needs the credentials given again, so an account
+takeover cannot point stored secrets at a server of its choosing."""
+
+
+def _moves_credentials(current: dict[str, Any], wanted: dict[str, Any] | None) -> bool:
+    if wanted is None:
+        return False
+    return any(current.get(name) != wanted.get(name) for name in ENDPOINT_SETTINGS if name in current or name in wanted)
+
+
 async def update_provider(uow: UnitOfWork, principal: Principal, provider_id: UUID, data: ProviderUpdate) -> None:
     async with uow:
         row = await _fetch(uow, principal, provider_id, lock=True)
-        spec = ADAPTERS.get(row.kind) if row.kind in {s.kind for s in load_adapters()} else _spec(row.kind)
+        spec = _spec(row.kind)
         box = DeliveryRuntime.box_for(uow)
-        current_secrets = box.open(row.secrets) if row.secrets else {}
+        if data.secrets is None and _moves_credentials(row.settings, data.settings):
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", "secrets"),
+                        "msg": "give the credentials again when changing where they are sent",
+                        "type": "missing",
+                    }
+                ]
+            )
+        try:
+            current_secrets = box.open(row.secrets) if row.secrets and data.secrets is None else {}
+        except UnreadableSecret:
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", "secrets"),
+                        "msg": "the stored credentials cannot be read; give them again",
+                        "type": "missing",
+                    }
+                ]
+            ) from None
         settings, secrets = _validated(
             spec,
             row.settings if data.settings is None else data.settings,
@@ -275,10 +333,10 @@ def _health(
 ) -> ProviderHealth:
     mine = [row for row in attempts if _attempt_key(row) == _health_key(provider)]
     failures = [row for row in mine if row.status == AttemptStatus.FAILED]
-    breaker = runtime.breaker(provider.key).snapshot()
+    breaker = runtime.breaker(provider.key).snapshot() if provider.id is not None else None
     return ProviderHealth(
-        breaker=breaker.state,
-        consecutive_failures=breaker.consecutive_failures,
+        breaker=breaker.state if breaker else None,
+        consecutive_failures=breaker.consecutive_failures if breaker else None,
         attempts_last_hour=len(mine),
         failures_last_hour=len(failures),
         success_rate_last_hour=round(1 - len(failures) / len(mine), 4) if mine else None,
@@ -294,7 +352,14 @@ def _health_key(provider: LoadedProvider) -> str:
 
 
 def _read(
-    provider: LoadedProvider, enabled: bool, secret_fields: list[str], health: ProviderHealth, base_url: str
+    provider: LoadedProvider,
+    enabled: bool,
+    secret_fields: list[str],
+    health: ProviderHealth,
+    base_url: str,
+    *,
+    settings: dict[str, Any],
+    problem: str | None,
 ) -> ProviderRead:
     spec = ADAPTERS.get(provider.kind)
     hooks = f"{base_url}/api/v1/webhooks/providers/{provider.id}" if provider.id is not None else None
@@ -306,8 +371,9 @@ def _read(
         priority=provider.priority,
         enabled=enabled,
         built_in=provider.id is None,
-        settings=provider.settings.model_dump(mode="json"),
+        settings=settings,
         secret_fields=secret_fields,
+        problem=problem,
         rate_limit_per_second=provider.rate_limit_per_second,
         version=provider.version,
         status_callback_url=f"{hooks}/status" if hooks and spec.receipts else None,
@@ -332,12 +398,36 @@ async def list_providers(uow: UnitOfWork, principal: Principal, runtime: Deliver
     base_url = runtime.settings.external_url
     reads = []
     for row in rows:
-        provider = loaded(row, runtime.box)
-        fields = sorted(key for key, value in provider.secrets.model_dump().items() if value)
-        reads.append(_read(provider, row.enabled, fields, _health(provider, attempts, last, runtime), base_url))
+        problem = _problem(row, runtime.box)
+        if problem is None:
+            provider = loaded(row, runtime.box)
+            fields = sorted(key for key, value in provider.secrets.model_dump().items() if value)
+            shown = provider.settings.model_dump(mode="json")
+        else:
+            provider = _unloadable(row)
+            fields, shown = [], dict(row.settings)
+        health = _health(provider, attempts, last, runtime)
+        reads.append(_read(provider, row.enabled, fields, health, base_url, settings=shown, problem=problem))
     for provider in runtime.built_in_providers():
-        reads.append(_read(provider, True, [], _health(provider, attempts, last, runtime), base_url))
+        # The install-wide SMTP server is the operator's: organizations see that it exists, not its settings.
+        shown = {} if provider.name == INSTALL_SMTP else provider.settings.model_dump(mode="json")
+        health = _health(provider, attempts, last, runtime)
+        reads.append(_read(provider, True, [], health, base_url, settings=shown, problem=None))
     return reads
+
+
+def _unloadable(row: Any) -> LoadedProvider:
+    return LoadedProvider(
+        id=row.id,
+        organization_id=row.organization_id,
+        kind=row.kind,
+        name=row.name,
+        priority=row.priority,
+        rate_limit_per_second=row.rate_limit_per_second,
+        version=row.version,
+        settings=NoSecrets(),
+        secrets=NoSecrets(),
+    )
 
 
 async def get_provider(

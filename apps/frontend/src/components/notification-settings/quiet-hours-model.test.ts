@@ -2,7 +2,7 @@ import { draftOfQuietHours, quietHoursBody } from "./quiet-hours-model";
 
 describe("draftOfQuietHours", () => {
   it("starts quiet hours never set in the browser's time zone, switched off", () => {
-    expect(draftOfQuietHours({ start: null, end: null, timezone: "" }, "Europe/Berlin")).toEqual({
+    expect(draftOfQuietHours({ start: null, end: null, timezone: "UTC" }, "Europe/Berlin")).toEqual({
       enabled: false,
       start: "22:00",
       end: "07:00",

@@ -19,7 +19,8 @@ export function draftOfQuietHours(saved: QuietHoursRead, fallbackZone: string): 
     enabled: saved.start !== null && saved.end !== null,
     start: saved.start ?? "22:00",
     end: saved.end ?? "07:00",
-    timezone: saved.start === null && !saved.timezone ? fallbackZone : saved.timezone || fallbackZone,
+    // Quiet hours never set start in the zone this browser is in, whatever the server's default.
+    timezone: saved.start === null ? fallbackZone : saved.timezone || fallbackZone,
   };
 }
 

@@ -1,9 +1,9 @@
 """Notifications over every channel: contact methods, rule steps, quiet hours, provider accounts, delivery attempts
-with provider details, due times and leases, and acknowledgement tokens
+with provider details, due times, leases and claims, and acknowledgement tokens
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-01 01:38:38.180084
+Create Date: 2026-12-01 02:11:00.760173
 """
 
 from collections.abc import Sequence
@@ -219,9 +219,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("duration_ms", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("delivered_at", sos.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("receipt", sa.JSON(), nullable=True))
-        batch_op.create_index(
-            "ix_notification_attempts_message", ["provider_kind", "provider_message_id"], unique=False
-        )
+        batch_op.create_index("ix_notification_attempts_message", ["provider_id", "provider_message_id"], unique=False)
         batch_op.create_index("ix_notification_attempts_provider", ["provider_id", "started_at"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_notification_attempts_provider_id_notification_providers"),
@@ -253,6 +251,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("rounds", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("due_at", sos.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sos.core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("claim_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("bundle_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("sent_at", sos.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_error", sa.String(length=500), nullable=True))
@@ -284,6 +283,7 @@ def downgrade() -> None:
         batch_op.drop_column("last_error")
         batch_op.drop_column("sent_at")
         batch_op.drop_column("bundle_id")
+        batch_op.drop_column("claim_id")
         batch_op.drop_column("lease_until")
         batch_op.drop_column("due_at")
         batch_op.drop_column("rounds")

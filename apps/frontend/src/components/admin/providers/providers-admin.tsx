@@ -123,9 +123,14 @@ function ProviderCard({ provider, kinds }: { provider: ProviderRead; kinds: read
               Disabled
             </span>
           )}
-          <BreakerBadge state={provider.health.breaker} />
+          {provider.health.breaker ? <BreakerBadge state={provider.health.breaker} /> : null}
         </div>
       </div>
+      {provider.problem ? (
+        <p className="rounded-md bg-status-triggered-bg p-sm text-sm text-status-triggered-fg">
+          <span className="font-semibold">Skipped when sending:</span> {provider.problem}
+        </p>
+      ) : null}
       <HealthFacts health={provider.health} />
       {provider.status_callback_url || provider.inbound_url ? (
         <div className="flex flex-col gap-sm">
@@ -157,7 +162,9 @@ function ProviderCard({ provider, kinds }: { provider: ProviderRead; kinds: read
           </Button>
         </div>
       ) : (
-        <p className="text-xs text-muted-foreground">Built in: it needs no account and cannot be changed here.</p>
+        <p className="text-xs text-muted-foreground">
+          Built in: it needs no account and cannot be changed here. Failures pause each destination on its own.
+        </p>
       )}
       {editing ? <ProviderFormDialog open onOpenChange={setEditing} kinds={kinds} provider={provider} /> : null}
       <ConfirmDialog

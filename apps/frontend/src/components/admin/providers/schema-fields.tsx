@@ -11,7 +11,6 @@ function hintOf(field: SchemaField, stored: boolean): string | undefined {
   if (field.kind === "json") parts.push("Paste the whole JSON file.");
   if (field.secret)
     parts.push(stored ? "Stored — leave empty to keep it. It is never shown again." : "Write-only: never shown again.");
-  if (!field.required && !field.secret && field.kind !== "boolean") parts.push("Optional.");
   return parts.length ? parts.join(" ") : undefined;
 }
 
