@@ -292,3 +292,21 @@ async def test_a_spent_rate_limit_defers_the_page_instead_of_dropping_it(
         await make_due(container, deferred.id)
         await run_due(container)
         await smtp.wait_for(1)
+
+
+async def test_a_code_that_could_not_be_sent_says_why_on_the_contact_method(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    response = await client.post(
+        "/api/v1/me/contact-methods",
+        json={"channel": "sms", "address": "+4915112345678", "label": "Phone"},
+        headers=tenant.responder.headers,
+    )
+    assert response.status_code == 201, response.text
+    await container.relay.drain()
+    await container.jobs.join()
+    listed = await client.get("/api/v1/me/contact-methods", headers=tenant.responder.headers)
+    (method,) = listed.json()
+    assert method["last_message"]["purpose"] == "verification"
+    assert method["last_message"]["status"] == "failed"
+    assert method["last_message"]["error"] == "no provider is configured for this channel"

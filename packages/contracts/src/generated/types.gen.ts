@@ -424,6 +424,10 @@ export type ContactMethodRead = {
      */
     label: string;
     /**
+     * The latest verification code or test message sent to it, and how it went
+     */
+    last_message?: LastMessage | null;
+    /**
      * Opted Out
      *
      * The number replied STOP; nothing is sent to it until you verify it again
@@ -749,6 +753,31 @@ export type LabelIn = {
      * Your name for it, such as 'Work phone'
      */
     label: string;
+};
+
+/**
+ * LastMessage
+ */
+export type LastMessage = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Error
+     *
+     * Why it failed or is being retried, such as no SMS provider configured
+     */
+    error: string | null;
+    /**
+     * Notification Id
+     */
+    notification_id: string;
+    purpose: NotificationPurpose;
+    /**
+     * pending, sending, sent, delivered, failed or cancelled
+     */
+    status: NotificationStatus;
 };
 
 /**
@@ -1134,6 +1163,11 @@ export type MessageRead = {
  * NotificationChannel
  */
 export type NotificationChannel = 'in_app' | 'email' | 'sms' | 'voice' | 'web_push' | 'fcm' | 'apns' | 'slack' | 'teams' | 'mattermost';
+
+/**
+ * NotificationPurpose
+ */
+export type NotificationPurpose = 'page' | 'verification' | 'test';
 
 /**
  * NotificationQueued

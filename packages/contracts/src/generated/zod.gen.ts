@@ -307,19 +307,13 @@ export const zNotificationChannel = z.enum([
 ]);
 
 /**
- * ContactMethodRead
+ * NotificationPurpose
  */
-export const zContactMethodRead = z.object({
-    address: z.string(),
-    channel: zNotificationChannel,
-    created_at: z.iso.datetime({ offset: true }),
-    disabled_reason: z.string().nullable(),
-    id: z.uuid(),
-    label: z.string(),
-    opted_out: z.boolean(),
-    verified: z.boolean(),
-    verified_at: z.iso.datetime({ offset: true }).nullable()
-});
+export const zNotificationPurpose = z.enum([
+    'page',
+    'verification',
+    'test'
+]);
 
 /**
  * NotificationQueued
@@ -340,6 +334,33 @@ export const zNotificationStatus = z.enum([
     'failed',
     'cancelled'
 ]);
+
+/**
+ * LastMessage
+ */
+export const zLastMessage = z.object({
+    created_at: z.iso.datetime({ offset: true }),
+    error: z.string().nullable(),
+    notification_id: z.uuid(),
+    purpose: zNotificationPurpose,
+    status: zNotificationStatus
+});
+
+/**
+ * ContactMethodRead
+ */
+export const zContactMethodRead = z.object({
+    address: z.string(),
+    channel: zNotificationChannel,
+    created_at: z.iso.datetime({ offset: true }),
+    disabled_reason: z.string().nullable(),
+    id: z.uuid(),
+    label: z.string(),
+    last_message: zLastMessage.nullish(),
+    opted_out: z.boolean(),
+    verified: z.boolean(),
+    verified_at: z.iso.datetime({ offset: true }).nullable()
+});
 
 /**
  * NotificationRead

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from sos.contacts.domain import CODE_DIGITS, MAX_RULE_STEPS, MAX_STEP_DELAY_SECONDS
 from sos.core.schemas import ReadModel, StrictInput
-from sos.notifications.domain import NotificationChannel
+from sos.notifications.domain import NotificationChannel, NotificationPurpose, NotificationStatus
 from sos.users.schemas import Email
 
 Label = Annotated[str, Field(min_length=1, max_length=80, description="Your name for it, such as 'Work phone'")]
@@ -112,6 +112,14 @@ class VerifyIn(StrictInput):
     code: str = Field(pattern=rf"^[0-9]{{{CODE_DIGITS}}}$", description="The code that was sent to the method")
 
 
+class LastMessage(ReadModel):
+    notification_id: UUID
+    purpose: NotificationPurpose
+    status: NotificationStatus = Field(description="pending, sending, sent, delivered, failed or cancelled")
+    error: str | None = Field(description="Why it failed or is being retried, such as no SMS provider configured")
+    created_at: datetime
+
+
 class ContactMethodRead(ReadModel):
     id: UUID
     channel: NotificationChannel
@@ -122,6 +130,9 @@ class ContactMethodRead(ReadModel):
     opted_out: bool = Field(description="The number replied STOP; nothing is sent to it until you verify it again")
     disabled_reason: str | None = Field(description="Why it is no longer used, such as a push token that expired")
     created_at: datetime
+    last_message: LastMessage | None = Field(
+        default=None, description="The latest verification code or test message sent to it, and how it went"
+    )
 
 
 class NotificationQueued(ReadModel):

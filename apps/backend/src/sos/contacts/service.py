@@ -43,6 +43,7 @@ from sos.contacts.schemas import (
     ContactMethodRead,
     EmailIn,
     FcmIn,
+    LastMessage,
     NotificationRules,
     PhoneIn,
     QuietHoursIn,
@@ -197,12 +198,46 @@ def _address_of(body: ContactMethodIn, allow_loopback_http: bool) -> _Address:
 
 
 async def list_methods(uow: UnitOfWork, principal: Principal) -> list[ContactMethodRead]:
-    """In the order they were added."""
+    """In the order they were added, each with how its latest code or test message went."""
     async with uow.read():
         rows = (
             await uow.connection.execute(select(_METHODS).where(_owned_by(principal)).order_by(ContactMethod.id))
         ).all()
-    return [_read(row) for row in rows]
+        latest = await _last_messages(uow, [row.id for row in rows])
+    return [_read(row).model_copy(update={"last_message": latest.get(row.id)}) for row in rows]
+
+
+async def _last_messages(uow: UnitOfWork, method_ids: list[UUID]) -> dict[UUID, LastMessage]:
+    if not method_ids:
+        return {}
+    rows = await uow.connection.execute(
+        select(
+            Notification.id,
+            Notification.contact_method_id,
+            Notification.purpose,
+            Notification.status,
+            Notification.last_error,
+            Notification.created_at,
+        )
+        .where(
+            Notification.contact_method_id.in_(method_ids),
+            Notification.purpose.in_([NotificationPurpose.VERIFICATION, NotificationPurpose.TEST]),
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    latest: dict[UUID, LastMessage] = {}
+    for row in rows:
+        latest.setdefault(
+            row.contact_method_id,
+            LastMessage(
+                notification_id=row.id,
+                purpose=row.purpose,
+                status=row.status,
+                error=row.last_error,
+                created_at=row.created_at,
+            ),
+        )
+    return latest
 
 
 async def _refuse_duplicate_or_too_many(
