@@ -35,6 +35,13 @@ const PAGES: MainPage[] = [
   { name: "admin-users", role: "admin", nav: "Users", path: at("/admin/users/") },
   { name: "admin-teams", role: "admin", nav: "Teams", path: at("/admin/teams/") },
   { name: "admin-organization", role: "admin", nav: "Organization", path: at("/admin/organization/") },
+  { name: "admin-providers", role: "admin", nav: "Providers", path: at("/admin/providers/") },
+  {
+    name: "notification-settings",
+    role: "responder",
+    nav: "Notification settings",
+    path: at("/settings/notifications/"),
+  },
 ];
 
 test.describe("accessibility (WCAG 2.1 A/AA) and screenshots at 360 and 1280 px", () => {

@@ -80,8 +80,8 @@ def _bundle_text(rows: list[Any], acks: dict[UUID, ack.IssuedAck]) -> tuple[str,
 def _alert_url(base: str, claim: Claim) -> str | None:
     """The alert in the console; a bundle of several links to the list of alerts."""
     if len(claim.rows) > 1:
-        return f"{base}/alerts"
-    return f"{base}/alerts/view?id={claim.lead.alert_id}" if claim.lead.alert_id else None
+        return f"{base}/alerts/"
+    return f"{base}/alerts/view/?id={claim.lead.alert_id}" if claim.lead.alert_id else None
 
 
 def _message_id(claim: Claim) -> UUID:
