@@ -526,7 +526,8 @@ def report(arguments: argparse.Namespace, results: list[StageResult], setup: str
         "### Page latency, SOS to push (`python -m bench.notifications_latency`)",
         "",
         f"Command: `cd apps/backend && .venv/bin/python -m bench.notifications_latency --rates {arguments.rates} "
-        f"--duration {arguments.duration:g} --workers {arguments.workers} --concurrency {arguments.concurrency}`.",
+        f"--duration {arguments.duration:g} --settle {arguments.settle:g} --workers {arguments.workers} "
+        f"--concurrency {arguments.concurrency}`.",
         "",
         setup,
         "",
