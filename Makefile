@@ -8,7 +8,7 @@ comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
 .PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts \
-	test-frontend test-e2e web web-deps chromium bench bench-events bench-ui setup migrate clean
+	test-frontend test-e2e web web-deps chromium bench bench-events bench-notifications bench-ui setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -77,10 +77,14 @@ test-e2e: setup web chromium
 bench: setup
 	bash $(BACKEND)/bench/run.sh
 	$(MAKE) --no-print-directory bench-events
+	$(MAKE) --no-print-directory bench-notifications
 
 # POST /alerts to the event consumed through Kafka (tansu) at 100 and 200 SOS/s, and the relay's events/s.
 bench-events: setup
 	cd $(BACKEND) && .venv/bin/python -m bench.events_latency && .venv/bin/python -m bench.relay_throughput
+
+bench-notifications: setup
+	cd $(BACKEND) && .venv/bin/python -m bench.notifications_latency
 
 # Time to an interactive inbox and interaction latency, in Chromium on a phone-sized viewport with 4x CPU throttling.
 bench-ui: setup web chromium

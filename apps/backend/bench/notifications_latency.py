@@ -136,7 +136,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--scheduler-poll-seconds", type=float, default=1.0, help="SOS_SCHEDULER_POLL_SECONDS (the shipped default)"
     )
-    parser.add_argument("--settle", type=float, default=120.0, help="seconds to wait for the last pushes")
+    parser.add_argument("--settle", type=float, default=60.0, help="seconds to wait for the last pushes")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="a Redis database of its own")
     parser.add_argument("--no-doc", action="store_true", help="leave docs/benchmarks.md alone")
     return parser.parse_args()

@@ -342,12 +342,18 @@ async def handle_reply(uow: UnitOfWork, organization_id: UUID, sender: str, text
             tokens = await _latest_page_tokens(uow.connection, [method.id for method in methods])
         else:
             return "Reply 1 to acknowledge the latest alert, ACK <code> for a named one, or STOP to opt out."
-        principal = await _principal(uow.connection, organization_id, tokens[0].user_id) if tokens else None
-    if not tokens or principal is None:
+        # A number two members share (a family or station phone) acknowledges as whoever each token was for.
+        principals = {
+            user_id: await _principal(uow.connection, organization_id, user_id)
+            for user_id in {token.user_id for token in tokens}
+        }
+    tokens = [token for token in tokens if principals.get(token.user_id) is not None]
+    if not tokens:
         return "There is no alert waiting for your acknowledgement from this number."
     outcomes = []
-    for token in {token.alert_id: token for token in tokens}.values():
-        if token.used_at is not None or not await _claim(uow, token.id, via):
+    for token in {(token.alert_id, token.user_id): token for token in tokens}.values():
+        principal = principals[token.user_id]
+        if principal is None or token.used_at is not None or not await _claim(uow, token.id, via):
             outcomes.append(AckOutcome("expired", token.alert_id, "expired"))
             continue
         outcomes.append(await _acknowledge(uow, principal, token.alert_id, via))
