@@ -93,13 +93,19 @@ class NotificationConsumer(Consumer):
         ).first()
 
     async def _enqueue(self, notification_ids: list[UUID]) -> None:
-        """Stops at the first failure (the broker is likely down); the sweeper enqueues the rest later."""
-        for notification_id in notification_ids:
+        """One job for the whole batch; if enqueueing fails (the broker is down), the sweeper enqueues them later."""
+        if len(notification_ids) == 1:
             await self._jobs.enqueue(
                 service.DELIVER_TASK,
-                {"notification_id": str(notification_id)},
-                key=service.delivery_key(notification_id),
+                {"notification_id": str(notification_ids[0])},
+                key=service.delivery_key(notification_ids[0]),
             )
+            return
+        await self._jobs.enqueue(
+            service.DELIVER_MANY_TASK,
+            {"notification_ids": [str(notification_id) for notification_id in notification_ids]},
+            key=f"{service.DELIVER_MANY_TASK}:{notification_ids[0]}:{len(notification_ids)}",
+        )
 
 
 def _content(event: DomainEvent, alert: Any) -> Content:

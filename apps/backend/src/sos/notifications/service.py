@@ -34,6 +34,7 @@ from sos.users.models import Membership
 
 _NOTIFICATIONS = cast(Table, Notification.__table__)
 DELIVER_TASK = "notifications.deliver"
+DELIVER_MANY_TASK = "notifications.deliver_many"
 
 
 @dataclass(frozen=True, slots=True)

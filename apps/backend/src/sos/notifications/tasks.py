@@ -1,7 +1,8 @@
-"""The delivery job: takes a notification id, re-checks its state under a lock, and delivers it once."""
+"""The delivery jobs: take notification ids, re-check each one's state under a lock, and deliver each once."""
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
 
 from sqlalchemy import select
@@ -47,5 +48,58 @@ DELIVER = TASKS.register(
         # Gives up within about half a minute, before the sweeper would enqueue the notification again.
         retry=RetryPolicy(max_retries=5, base_seconds=1.0, max_seconds=16.0),
         give_up=fail_notification,
+    )
+)
+
+_BATCH_CONCURRENCY = 8
+
+
+async def _deliver_any(ctx: JobContext, notification_id: UUID) -> None:
+    channel = await _channel(ctx, notification_id)
+    if channel is None:
+        return
+    if channel is not NotificationChannel.IN_APP:
+        await pipeline.deliver_external(ctx.uow_factory, notification_id)
+        return
+    async with ctx.uow_factory() as uow:
+        if await service.deliver(uow, notification_id):
+            await uow.commit()
+
+
+async def deliver_notifications(ctx: JobContext, notification_ids: list[str]) -> None:
+    """Every notification one event made due at once (in-app and the first rule steps of each recipient), side by
+    side: one job per event instead of one per notification keeps enqueueing off the consumer's critical path.
+    Each notification's own state makes a re-run of the batch deliver only what is still pending."""
+    slots = asyncio.Semaphore(_BATCH_CONCURRENCY)
+
+    async def one(notification_id: str) -> BaseException | None:
+        async with slots:
+            try:
+                await _deliver_any(ctx, UUID(notification_id))
+            except Exception as exc:
+                return exc
+            return None
+
+    failures = [failure for failure in await asyncio.gather(*map(one, notification_ids)) if failure is not None]
+    if failures:
+        raise failures[0]
+
+
+async def fail_notifications(ctx: JobContext, error: str, notification_ids: list[str]) -> None:
+    """The batch gave up: each notification still pending is enqueued alone by the sweeper once its job is stale,
+    so only those still pending or sending are failed here."""
+    for notification_id in notification_ids:
+        async with ctx.uow_factory() as uow:
+            if await service.fail(uow, UUID(notification_id), error):
+                await uow.commit()
+
+
+DELIVER_MANY = TASKS.register(
+    TaskSpec(
+        name=service.DELIVER_MANY_TASK,
+        run=deliver_notifications,
+        queue="notifications",
+        retry=RetryPolicy(max_retries=5, base_seconds=1.0, max_seconds=16.0),
+        give_up=fail_notifications,
     )
 )
