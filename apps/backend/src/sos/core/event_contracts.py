@@ -39,6 +39,12 @@ def contracts_dir() -> Path:
     configured = os.environ.get(CONTRACTS_DIR_VARIABLE)
     if configured:
         return Path(configured)
+    return _checkout_contracts_dir()
+
+
+@cache
+def _checkout_contracts_dir() -> Path:
+    """Searched once per process: consumers validate every message, and the search touches the file system."""
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "packages" / "contracts" / "events"
         if candidate.is_dir():

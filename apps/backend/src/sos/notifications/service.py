@@ -137,6 +137,7 @@ async def create_pages(
     notification rule for ``urgency``. Returns the ids that are due now; the sweeper sends the others when due."""
     recipients = await _active_members(uow, event.organization_id, user_ids)
     now = utcnow()
+    plans = await rules.plans_for(uow.connection, event.organization_id, recipients, urgency, now)
     rows: list[dict[str, Any]] = []
     for user_id in recipients:
         rows.append(
@@ -152,7 +153,7 @@ async def create_pages(
                 urgency=urgency,
             )
         )
-        for step in await rules.steps_for(uow.connection, event.organization_id, user_id, urgency, now):
+        for step in plans[user_id]:
             rows.append(
                 _row(
                     event.type,
