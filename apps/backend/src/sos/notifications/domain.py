@@ -71,8 +71,5 @@ FINAL_STATUSES = frozenset(
 STUCK_AFTER_SECONDS = 60
 """A pending notification whose job has not finished this long after it was enqueued is enqueued again."""
 
-SENDING_LEASE_SECONDS = 90
-"""How long a job may hold a notification while it talks to providers; past it, the sweeper makes it pending again."""
-
 MAX_DELIVERY_ROUNDS = 6
 """Rounds over the providers of a channel, with backoff between them, before the channel is given up for the next."""
