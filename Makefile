@@ -39,8 +39,11 @@ typecheck: setup
 	$(UV_RUN) mypy src tests bench
 
 # Each database gets its own pytest process, run side by side. Coverage is measured on the SQLite run, which
-# also carries the database-independent tests; the same API suite then runs on PostgreSQL and MariaDB.
-DB_TESTS := tests/api tests/authz tests/core tests/migrations tests/relay tests/consumers tests/jobs tests/notifications \
+# also carries the database-independent tests; the same API suite then runs on PostgreSQL and MariaDB. The
+# authorization matrix (every route for every role, in and out of its organization) runs on SQLite only: its
+# decisions are the same Python and the same SQL on every database, whose tenant filters the domains' own API tests
+# exercise on all three, and it is the largest suite.
+DB_TESTS := tests/api tests/core tests/migrations tests/relay tests/consumers tests/jobs tests/notifications \
 	tests/escalation tests/schedules tests/checkins tests/analytics tests/contacts tests/delivery tests/inbound \
 	tests/providers/test_vapid.py tests/providers/test_provider_api.py
 
