@@ -133,7 +133,7 @@ async def issue(
         )
     ).first()
     if reusable is not None:
-        return IssuedAck(token=sign_token(box, reusable.id, _aware(reusable.expires_at)), code=reusable.code)
+        return IssuedAck(token=sign_token(box, reusable.id, reusable.expires_at), code=reusable.code)
     expires_at = (now + ACK_TOKEN_TTL).replace(microsecond=0)
     token_id = new_id()
     for _ in range(5):
@@ -160,10 +160,6 @@ async def issue(
         )
     )
     return IssuedAck(token=sign_token(box, token_id, expires_at), code=code)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _principal(connection: AsyncConnection, organization_id: UUID, user_id: UUID) -> Principal | None:
@@ -232,7 +228,7 @@ async def acknowledge_with_token(uow: UnitOfWork, token: str, *, via: str) -> Ac
         return AckOutcome("invalid", None, "This acknowledgement link is not valid.")
     if row.used_at is not None:
         return AckOutcome("used", row.alert_id, "This link was used already.")
-    if min(expires_at, _aware(row.expires_at)) <= utcnow() or not await _claim(uow, token_id, via):
+    if min(expires_at, row.expires_at) <= utcnow() or not await _claim(uow, token_id, via):
         return await _spent(uow, token_id)
     return await _acknowledge(uow, principal, row.alert_id, via)
 

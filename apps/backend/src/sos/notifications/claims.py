@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from sos.notifications import ack
 from sos.notifications.domain import NotificationChannel, NotificationPurpose, NotificationStatus
 from sos.notifications.models import Notification, NotificationAttempt
 from sos.providers.channels.base import Recipient
-from sos.providers.domain import LoadedProvider
+from sos.providers.domain import LoadedProvider, attempt_key
 from sos.providers.runtime import DeliveryRuntime
 from sos.providers.secrets import UnreadableSecret
 
@@ -53,10 +53,6 @@ class Unusable:
 
     row: Any
     reason: str
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _lock(connection: AsyncConnection, notification_id: UUID) -> Any:
@@ -127,7 +123,7 @@ async def _bundle_window_end(
     )
     if last is None:
         return None
-    ends = aware(last) + timedelta(seconds=window)
+    ends = last + timedelta(seconds=window)
     return ends if ends > now else None
 
 
@@ -179,11 +175,7 @@ async def _refused_by(connection: AsyncConnection, notification_id: UUID) -> set
             NotificationAttempt.notification_id == notification_id, NotificationAttempt.permanent.is_(True)
         )
     )
-    return {str(row.provider_id) if row.provider_id else f"builtin:{row.provider_kind}" for row in rows}
-
-
-def _provider_key(provider: LoadedProvider) -> str:
-    return str(provider.id) if provider.id is not None else f"builtin:{provider.kind}"
+    return {attempt_key(row.provider_id, row.provider_kind) for row in rows}
 
 
 async def _hold_for_bundle(uow: UnitOfWork, runtime: DeliveryRuntime, lead: Any, now: datetime) -> bool:
@@ -227,7 +219,7 @@ async def claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUID
         if lead is None or lead.status != NotificationStatus.PENDING:
             return None
         now = utcnow()
-        if aware(lead.due_at) > now + timedelta(seconds=0.5):
+        if lead.due_at > now + timedelta(seconds=0.5):
             await _wait_until(uow, [lead], lead.due_at)
             await uow.commit()
             return None
@@ -257,7 +249,7 @@ async def claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUID
         channel = NotificationChannel(lead.channel)
         configured = await runtime.configured_providers(uow.connection, lead.organization_id, enabled_providers)
         refused = await _refused_by(uow.connection, lead.id)
-        providers = [p for p in runtime.providers_for(channel, configured) if _provider_key(p) not in refused]
+        providers = [p for p in runtime.providers_for(channel, configured) if attempt_key(p.id, p.kind) not in refused]
         acks = await _issue_acks(uow, runtime, rows)
         claim_id = new_id()
         # Long enough for every provider to time out in turn, so the sweeper never hands a live send to a second job.

@@ -177,33 +177,6 @@ async def create_pages(
     return [row["id"] for row in fresh if row["enqueued_at"] is not None]
 
 
-async def create_in_app(
-    uow: UnitOfWork, event: DomainEvent, user_ids: Sequence[UUID], content: Content, *, alert_id: UUID | None
-) -> list[UUID]:
-    """Pending in-app notifications only (no rule steps) of ``event`` for those users who have none yet."""
-    recipients = await _active_members(uow, event.organization_id, user_ids)
-    now = utcnow()
-    channel = NotificationChannel.IN_APP
-    rows = [
-        _row(
-            event.type,
-            event.organization_id,
-            user_id,
-            channel,
-            content,
-            dedup_key(event, user_id, channel),
-            alert_id=alert_id,
-            now=now,
-        )
-        for user_id in recipients
-    ]
-    existing = await _existing_keys(uow, event.organization_id, [row["dedup_key"] for row in rows])
-    fresh = [row for row in rows if row["dedup_key"] not in existing]
-    if fresh:
-        await uow.connection.execute(insert(Notification), fresh)
-    return [row["id"] for row in fresh]
-
-
 async def create_direct(
     uow: UnitOfWork,
     *,

@@ -28,3 +28,8 @@ class LoadedProvider:
     def key(self) -> str:
         """Names its breaker, rate limit and cached adapter."""
         return str(self.id) if self.id is not None else f"builtin:{self.name}"
+
+
+def attempt_key(provider_id: UUID | None, kind: str) -> str:
+    """Names a provider in recorded attempts: the account's id, or the kind of a built-in provider."""
+    return str(provider_id) if provider_id is not None else f"builtin:{kind}"

@@ -24,7 +24,7 @@ from sos.notifications.domain import AttemptStatus
 from sos.notifications.models import Notification, NotificationAttempt
 from sos.providers.channels.base import NoSecrets
 from sos.providers.channels.registry import ADAPTERS, AdapterSpec, UnknownAdapter, load_adapters
-from sos.providers.domain import INSTALL_SMTP, LoadedProvider
+from sos.providers.domain import INSTALL_SMTP, LoadedProvider, attempt_key
 from sos.providers.events import provider_event
 from sos.providers.models import NotificationProvider
 from sos.providers.runtime import DeliveryRuntime
@@ -325,7 +325,7 @@ async def _last_outcomes(uow: UnitOfWork, organization_id: UUID) -> dict[tuple[s
 
 
 def _attempt_key(row: Any) -> str:
-    return str(row.provider_id) if row.provider_id is not None else f"builtin:{row.provider_kind}"
+    return attempt_key(row.provider_id, row.provider_kind)
 
 
 def _health(
@@ -348,7 +348,7 @@ def _health(
 
 
 def _health_key(provider: LoadedProvider) -> str:
-    return str(provider.id) if provider.id is not None else f"builtin:{provider.kind}"
+    return attempt_key(provider.id, provider.kind)
 
 
 def _read(
