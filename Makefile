@@ -7,8 +7,8 @@ UV_RUN := cd $(BACKEND) && $(UV) run --frozen
 comma := ,
 TEST_DATABASES := $(subst $(comma), ,$(or $(SOS_TEST_DATABASES),sqlite postgresql mariadb))
 
-.PHONY: run test lint typecheck test-backend test-sqlite test-postgresql test-mariadb test-design-system test-contracts \
-	test-frontend test-e2e web web-deps chromium bench bench-events bench-notifications bench-ui setup migrate clean
+.PHONY: run test lint typecheck test-backend test-sqlite test-authz test-postgresql test-mariadb test-web \
+	test-design-system test-contracts test-frontend test-e2e web web-deps chromium bench bench-events bench-notifications bench-stream bench-dispatch bench-ui setup migrate clean
 
 setup:
 	cd $(BACKEND) && $(UV) sync --frozen --quiet
@@ -28,7 +28,10 @@ run: setup web
 	$(UV_RUN) sos seed-demo
 	$(UV_RUN) sos serve
 
-test: lint typecheck test-backend test-design-system test-contracts test-frontend test-e2e
+# After lint and type checks, the backend suites (one process per database, and the authorization matrix) and the web
+# console's chain run side by side: the SQLite run is the longest, and the others fill the second core around it.
+test: lint typecheck setup web-deps
+	$(MAKE) --no-print-directory --output-sync=target -j5 test-sqlite test-authz test-postgresql test-mariadb test-web
 
 lint: setup
 	$(UV_RUN) ruff check src tests bench
@@ -45,19 +48,26 @@ typecheck: setup
 # exercise on all three, and it is the largest suite.
 DB_TESTS := tests/api tests/core tests/migrations tests/relay tests/consumers tests/jobs tests/notifications \
 	tests/escalation tests/schedules tests/checkins tests/analytics tests/contacts tests/delivery tests/inbound \
-	tests/providers/test_vapid.py tests/providers/test_provider_api.py
+	tests/providers/test_vapid.py tests/providers/test_provider_api.py tests/stream tests/dispatch tests/locations
 
 test-backend: setup
-	$(MAKE) --no-print-directory --output-sync=target -j3 test-sqlite test-postgresql test-mariadb
+	$(MAKE) --no-print-directory --output-sync=target -j4 test-sqlite test-authz test-postgresql test-mariadb
 
 test-sqlite:
-	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider --cov --cov-report=term
+	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider --ignore=tests/authz --cov --cov-report=term
+
+test-authz:
+	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider tests/authz
 
 test-postgresql:
 	$(if $(filter postgresql,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=postgresql pytest -p no:cacheprovider $(DB_TESTS),@echo "PostgreSQL tests not selected")
 
 test-mariadb:
 	$(if $(filter mariadb,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=mariadb pytest -p no:cacheprovider $(DB_TESTS),@echo "MariaDB tests not selected")
+
+# The web console's checks in order: design tokens, the typed client, lint, type check and Vitest, then Playwright.
+test-web:
+	$(MAKE) --no-print-directory -j1 test-design-system test-contracts test-frontend test-e2e
 
 test-design-system:
 	bash scripts/ensure-node.sh
@@ -81,6 +91,8 @@ bench: setup
 	bash $(BACKEND)/bench/run.sh
 	$(MAKE) --no-print-directory bench-events
 	$(MAKE) --no-print-directory bench-notifications
+	$(MAKE) --no-print-directory bench-stream
+	$(MAKE) --no-print-directory bench-dispatch
 
 # POST /alerts to the event consumed through Kafka (tansu) at 100 and 200 SOS/s, and the relay's events/s.
 bench-events: setup
@@ -88,6 +100,14 @@ bench-events: setup
 
 bench-notifications: setup
 	cd $(BACKEND) && .venv/bin/python -m bench.notifications_latency
+
+# 5,000 SSE clients on one API process: memory per connection, and POST /alerts to the change seen by each client.
+bench-stream: setup
+	cd $(BACKEND) && .venv/bin/python -m bench.stream_fanout
+
+# The nearest-available-responder query among 100,000 responders on PostgreSQL.
+bench-dispatch: setup
+	cd $(BACKEND) && .venv/bin/python -m bench.dispatch_query
 
 # Time to an interactive inbox and interaction latency, in Chromium on a phone-sized viewport with 4x CPU throttling.
 bench-ui: setup web chromium

@@ -20,6 +20,7 @@ from sos.core.errors import install_error_handlers
 from sos.core.logging import configure_logging
 from sos.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from sos.core.web_console import mount_web_console
+from sos.dispatch.router import router as dispatch_router
 from sos.escalation.router import router as escalation_router
 from sos.health.router import router as health_router
 from sos.inbound.router import router as inbound_router
@@ -31,6 +32,7 @@ from sos.organizations.router import router as organizations_router
 from sos.providers.router import router as providers_router
 from sos.responders.router import router as responders_router
 from sos.schedules.router import router as schedules_router
+from sos.stream.router import router as stream_router
 from sos.teams.router import router as teams_router
 from sos.timeline.router import router as timeline_router
 from sos.users.router import router as users_router
@@ -62,6 +64,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     providers_router,
     ack_router,
     inbound_router,
+    dispatch_router,
+    stream_router,
 )
 
 

@@ -73,6 +73,8 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        # Open live streams never end on their own; shutdown closes them after this grace period instead of waiting.
+        timeout_graceful_shutdown=5,
         # Workers import the whole app; on a busy small machine that can take longer than uvicorn's default 5 s.
         timeout_worker_healthcheck=60,
     )

@@ -4,6 +4,7 @@
 import sos.analytics.models
 import sos.checkins.models
 import sos.contacts.models
+import sos.dispatch.models
 import sos.escalation.models
 import sos.notifications.models
 import sos.providers.models

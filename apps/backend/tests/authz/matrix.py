@@ -7,10 +7,13 @@ from tests.authz import (
     cases_analytics,
     cases_checkins,
     cases_contacts,
+    cases_dispatch,
     cases_escalation,
+    cases_locations,
     cases_notifications,
     cases_providers,
     cases_schedules,
+    cases_stream,
 )
 from tests.authz.cases import Case
 
@@ -23,5 +26,8 @@ CASES: list[Case] = [
     *cases_analytics.CASES,
     *cases_contacts.CASES,
     *cases_providers.CASES,
+    *cases_dispatch.CASES,
+    *cases_locations.CASES,
+    *cases_stream.CASES,
 ]
-PUBLIC_ROUTES = cases.PUBLIC_ROUTES
+PUBLIC_ROUTES = {**cases.PUBLIC_ROUTES, **cases_stream.EXEMPT}

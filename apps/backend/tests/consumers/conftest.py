@@ -38,19 +38,19 @@ def kafka_settings(database_url: str, data_dir: Path, bootstrap_servers: str, to
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def consumers_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     async with throwaway_database(backend, tmp_path_factory.mktemp(f"consumers-{backend}")) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def topic_prefix(backend: str) -> str:
     """Topics and consumer groups of their own per database, on the broker the whole session shares."""
     return f"sos-test-{backend}-{secrets.token_hex(4)}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def kafka_container(
     consumers_database_url: str, kafka_broker: str, topic_prefix: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Container]:
@@ -64,7 +64,7 @@ async def kafka_container(
     await container.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def kafka_app(kafka_container: Container) -> AsyncIterator[FastAPI]:
     application = create_app(container=kafka_container)
     async with application.router.lifespan_context(application):

@@ -36,5 +36,5 @@ def test_a_prefix_with_regex_characters_matches_only_itself() -> None:
 
 async def test_an_unknown_consumer_name_is_refused_before_anything_runs(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'sos.db'}", tmp_path)
-    with pytest.raises(ValueError, match=r"unknown consumer\(s\) nobody; known: analytics, escalation, "):
+    with pytest.raises(ValueError, match=r"unknown consumer\(s\) nobody; known: analytics, dispatch, escalation, "):
         await run_consumers(settings, ["timeline", "nobody"])

@@ -69,11 +69,15 @@ async def committed_offset(bootstrap: str, group: str, partition: TopicPartition
         await reader.stop()
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: groups left polling would slow every later test in the session (coverage traces them too).
+@pytest.fixture(scope="module")
 async def real_consumers(kafka_container: Container) -> AsyncIterator[ConsumerGroups]:
     """The registry's consumers (timeline, escalation, notifications, analytics), each its own consumer group."""
     groups = ConsumerGroups(
-        build_consumers(kafka_container.jobs), kafka_container.uow_factory, kafka_container.settings, tuning=FAST
+        build_consumers(kafka_container.settings, kafka_container.jobs),
+        kafka_container.uow_factory,
+        kafka_container.settings,
+        tuning=FAST,
     )
     async with running(groups):
         yield groups

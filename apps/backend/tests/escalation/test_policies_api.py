@@ -92,7 +92,18 @@ def _naming(value: Any, responder_id: str) -> Any:
             [{"delay_minutes": 5, "targets": [{"kind": "user", "user_id": "RESPONDER"}] * 2}],
             "#/tiers/0",
         ),
-        ([{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 3}]}], "#/tiers/0/targets/0"),
+        ([{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 0}]}], "#/tiers/0/targets/0"),
+        ([{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 11}]}], "#/tiers/0/targets/0"),
+        ([{"delay_minutes": 5, "targets": [{"kind": "nearest_responders"}]}], "#/tiers/0/targets/0"),
+        (
+            [{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 2, "skills": ["Bad Skill"]}]}],
+            "#/tiers/0/targets/0",
+        ),
+        (
+            [{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 2, "radius_km": 0}]}],
+            "#/tiers/0/targets/0",
+        ),
+        ([{"delay_minutes": 5, "targets": [{"kind": "nearest_responders", "count": 2}] * 2}], "#/tiers/0"),
         ([{"delay_minutes": 5, "targets": [{"kind": "user", "team_id": "RESPONDER"}]}], "#/tiers/0/targets/0"),
     ],
     ids=[
@@ -104,7 +115,12 @@ def _naming(value: Any, responder_id: str) -> Any:
         "delay-as-string",
         "missing-delay",
         "duplicate-target",
-        "kind-not-yet-supported",
+        "nearest-count-zero",
+        "nearest-count-over-ten",
+        "nearest-count-missing",
+        "nearest-bad-skill",
+        "nearest-zero-radius",
+        "nearest-twice-alike",
         "reference-of-the-wrong-kind",
     ],
 )

@@ -6,13 +6,18 @@ import { PersistQueryClientProvider } from "@tanstack/react-query-persist-client
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { ServiceWorker } from "@/components/shell/service-worker";
 import { Toaster } from "@/components/ui/toaster";
-import { LiveSourceProvider, pollingSource } from "@/lib/live/live-source";
+import { LiveSourceProvider } from "@/lib/live/live-source";
+import { createStreamSource } from "@/lib/live/stream-auth";
 import { makeQueryClient, OFFLINE_CACHE_MS } from "@/lib/query-client";
 import { useSessionStore } from "@/lib/auth/session-store";
 
-/** The last data seen is kept in localStorage per user, so an offline console still shows it (marked stale). */
+/**
+ * The last data seen is kept in localStorage per user, so an offline console still shows it (marked stale). The
+ * real-time stream keeps the cache fresh while someone is signed in; the console polls whenever it is not live.
+ */
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
+  const [liveSource] = useState(createStreamSource);
   const userId = useSessionStore((state) => state.session?.userId ?? "anonymous");
   useForgetOnUserChange(queryClient, userId);
   const [persister] = useState(() =>
@@ -27,7 +32,7 @@ export function Providers({ children }: { children: ReactNode }) {
         persister ? { persister, maxAge: OFFLINE_CACHE_MS, buster: userId } : { persister: noopPersister, maxAge: 0 }
       }
     >
-      <LiveSourceProvider source={pollingSource} queryClient={queryClient}>
+      <LiveSourceProvider source={liveSource} queryClient={queryClient}>
         {children}
         <Toaster />
         <ServiceWorker />

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import { client } from './client.gen.js';
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, AcknowledgeWithTokenData, AcknowledgeWithTokenErrors, AcknowledgeWithTokenResponses, AddMyContactMethodData, AddMyContactMethodErrors, AddMyContactMethodResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CancelCheckinData, CancelCheckinErrors, CancelCheckinResponses, CheckNotificationProviderData, CheckNotificationProviderErrors, CheckNotificationProviderResponses, CreateEscalationPolicyData, CreateEscalationPolicyErrors, CreateEscalationPolicyResponses, CreateNotificationProviderData, CreateNotificationProviderErrors, CreateNotificationProviderResponses, CreateOverrideData, CreateOverrideErrors, CreateOverrideResponses, CreateScheduleData, CreateScheduleErrors, CreateScheduleResponses, CreateSwapData, CreateSwapErrors, CreateSwapResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeleteEscalationPolicyData, DeleteEscalationPolicyErrors, DeleteEscalationPolicyResponses, DeleteNotificationProviderData, DeleteNotificationProviderErrors, DeleteNotificationProviderResponses, DeleteOverrideData, DeleteOverrideErrors, DeleteOverrideResponses, DeleteScheduleData, DeleteScheduleErrors, DeleteScheduleResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, ExtendCheckinData, ExtendCheckinErrors, ExtendCheckinResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetCheckinData, GetCheckinErrors, GetCheckinResponses, GetEscalationPolicyData, GetEscalationPolicyErrors, GetEscalationPolicyResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyNotificationRulesData, GetMyNotificationRulesResponses, GetMyQuietHoursData, GetMyQuietHoursResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetNotificationProviderData, GetNotificationProviderErrors, GetNotificationProviderResponses, GetOnCallData, GetOnCallErrors, GetOnCallResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetResponseTimesData, GetResponseTimesErrors, GetResponseTimesResponses, GetScheduleCalendarFeedData, GetScheduleCalendarFeedErrors, GetScheduleCalendarFeedResponses, GetScheduleData, GetScheduleErrors, GetScheduleResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetUserCalendarFeedData, GetUserCalendarFeedErrors, GetUserCalendarFeedResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebPushKeyData, GetWebPushKeyResponses, IssueMyOncallFeedTokenData, IssueMyOncallFeedTokenResponses, IssueScheduleFeedTokenData, IssueScheduleFeedTokenErrors, IssueScheduleFeedTokenResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListCheckinsData, ListCheckinsErrors, ListCheckinsResponses, ListEscalationPoliciesData, ListEscalationPoliciesErrors, ListEscalationPoliciesResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMyContactMethodsData, ListMyContactMethodsResponses, ListMyNotificationsData, ListMyNotificationsErrors, ListMyNotificationsResponses, ListNotificationProvidersData, ListNotificationProvidersResponses, ListOverridesData, ListOverridesErrors, ListOverridesResponses, ListProviderKindsData, ListProviderKindsResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListSchedulesData, ListSchedulesErrors, ListScheduleShiftsData, ListScheduleShiftsErrors, ListScheduleShiftsResponses, ListSchedulesResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MarkMyNotificationReadData, MarkMyNotificationReadErrors, MarkMyNotificationReadResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReceiveProviderKeypressData, ReceiveProviderKeypressErrors, ReceiveProviderKeypressResponses, ReceiveProviderSmsData, ReceiveProviderSmsErrors, ReceiveProviderSmsResponses, ReceiveProviderStatusData, ReceiveProviderStatusErrors, ReceiveProviderStatusResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RelabelMyContactMethodData, RelabelMyContactMethodErrors, RelabelMyContactMethodResponses, RemoveMyContactMethodData, RemoveMyContactMethodErrors, RemoveMyContactMethodResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ReplaceEscalationPolicyData, ReplaceEscalationPolicyErrors, ReplaceEscalationPolicyResponses, ReplaceMyNotificationRuleData, ReplaceMyNotificationRuleErrors, ReplaceMyNotificationRuleResponses, ReplaceScheduleData, ReplaceScheduleErrors, ReplaceScheduleResponses, ResendMyContactMethodCodeData, ResendMyContactMethodCodeErrors, ResendMyContactMethodCodeResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetDefaultEscalationPolicyData, SetDefaultEscalationPolicyErrors, SetDefaultEscalationPolicyResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, SetMyQuietHoursData, SetMyQuietHoursErrors, SetMyQuietHoursResponses, ShowAcknowledgePageData, ShowAcknowledgePageErrors, ShowAcknowledgePageResponses, StartCheckinData, StartCheckinErrors, StartCheckinResponses, TestMyContactMethodData, TestMyContactMethodErrors, TestMyContactMethodResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UnsetDefaultEscalationPolicyData, UnsetDefaultEscalationPolicyErrors, UnsetDefaultEscalationPolicyResponses, UpdateCheckinLocationData, UpdateCheckinLocationErrors, UpdateCheckinLocationResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateNotificationProviderData, UpdateNotificationProviderErrors, UpdateNotificationProviderResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, VerifyMyContactMethodData, VerifyMyContactMethodErrors, VerifyMyContactMethodResponses } from './types.gen.js';
-import { zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zAcknowledgeWithTokenPath, zAddMyContactMethodBody, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCancelCheckinHeaders, zCancelCheckinPath, zCheckNotificationProviderPath, zCreateEscalationPolicyBody, zCreateNotificationProviderBody, zCreateOverrideBody, zCreateOverridePath, zCreateScheduleBody, zCreateSwapBody, zCreateSwapPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeleteEscalationPolicyHeaders, zDeleteEscalationPolicyPath, zDeleteNotificationProviderPath, zDeleteOverridePath, zDeleteScheduleHeaders, zDeleteSchedulePath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zExtendCheckinBody, zExtendCheckinHeaders, zExtendCheckinPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetCheckinPath, zGetEscalationPolicyPath, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetNotificationProviderPath, zGetOnCallPath, zGetOnCallQuery, zGetResponderPath, zGetResponseTimesQuery, zGetScheduleCalendarFeedPath, zGetScheduleCalendarFeedQuery, zGetSchedulePath, zGetTeamPath, zGetUserCalendarFeedPath, zGetUserCalendarFeedQuery, zGetUserPath, zIssueScheduleFeedTokenPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListCheckinsQuery, zListEscalationPoliciesQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListMyNotificationsQuery, zListOverridesPath, zListOverridesQuery, zListRespondersQuery, zListScheduleShiftsPath, zListScheduleShiftsQuery, zListSchedulesQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMarkMyNotificationReadPath, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOpenIncidentBody, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zReceiveProviderKeypressHeaders, zReceiveProviderKeypressPath, zReceiveProviderKeypressQuery, zReceiveProviderSmsHeaders, zReceiveProviderSmsPath, zReceiveProviderStatusHeaders, zReceiveProviderStatusPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordMyLocationBody, zRelabelMyContactMethodBody, zRelabelMyContactMethodPath, zRemoveMyContactMethodPath, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zReplaceEscalationPolicyBody, zReplaceEscalationPolicyHeaders, zReplaceEscalationPolicyPath, zReplaceMyNotificationRuleBody, zReplaceMyNotificationRulePath, zReplaceScheduleBody, zReplaceScheduleHeaders, zReplaceSchedulePath, zResendMyContactMethodCodePath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetDefaultEscalationPolicyHeaders, zSetDefaultEscalationPolicyPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zSetMyQuietHoursBody, zShowAcknowledgePagePath, zStartCheckinBody, zStartCheckinHeaders, zTestMyContactMethodPath, zUnassignAlertPath, zUnsetDefaultEscalationPolicyHeaders, zUnsetDefaultEscalationPolicyPath, zUpdateCheckinLocationBody, zUpdateCheckinLocationPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateNotificationProviderBody, zUpdateNotificationProviderPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath, zVerifyMyContactMethodBody, zVerifyMyContactMethodPath } from './zod.gen.js';
+import type { AcceptDispatchOfferData, AcceptDispatchOfferErrors, AcceptDispatchOfferResponses, AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AcknowledgeAlertData, AcknowledgeAlertErrors, AcknowledgeAlertResponses, AcknowledgeWithTokenData, AcknowledgeWithTokenErrors, AcknowledgeWithTokenResponses, AddMyContactMethodData, AddMyContactMethodErrors, AddMyContactMethodResponses, ArriveAlertData, ArriveAlertErrors, ArriveAlertResponses, AssignAlertData, AssignAlertErrors, AssignAlertResponses, CancelAlertData, CancelAlertErrors, CancelAlertResponses, CancelCheckinData, CancelCheckinErrors, CancelCheckinResponses, CheckNotificationProviderData, CheckNotificationProviderErrors, CheckNotificationProviderResponses, CreateEscalationPolicyData, CreateEscalationPolicyErrors, CreateEscalationPolicyResponses, CreateNotificationProviderData, CreateNotificationProviderErrors, CreateNotificationProviderResponses, CreateOverrideData, CreateOverrideErrors, CreateOverrideResponses, CreateScheduleData, CreateScheduleErrors, CreateScheduleResponses, CreateSwapData, CreateSwapErrors, CreateSwapResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeactivateUserData, DeactivateUserErrors, DeactivateUserResponses, DeclineDispatchOfferData, DeclineDispatchOfferErrors, DeclineDispatchOfferResponses, DeleteEscalationPolicyData, DeleteEscalationPolicyErrors, DeleteEscalationPolicyResponses, DeleteNotificationProviderData, DeleteNotificationProviderErrors, DeleteNotificationProviderResponses, DeleteOverrideData, DeleteOverrideErrors, DeleteOverrideResponses, DeleteScheduleData, DeleteScheduleErrors, DeleteScheduleResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DispatchAlertData, DispatchAlertErrors, DispatchAlertResponses, ExtendCheckinData, ExtendCheckinErrors, ExtendCheckinResponses, GetAlertData, GetAlertErrors, GetAlertResponses, GetAlertTimelineData, GetAlertTimelineErrors, GetAlertTimelineResponses, GetCheckinData, GetCheckinErrors, GetCheckinResponses, GetEscalationPolicyData, GetEscalationPolicyErrors, GetEscalationPolicyResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetIncidentTimelineData, GetIncidentTimelineErrors, GetIncidentTimelineResponses, GetMeData, GetMeResponses, GetMyNotificationRulesData, GetMyNotificationRulesResponses, GetMyQuietHoursData, GetMyQuietHoursResponses, GetMyResponderProfileData, GetMyResponderProfileResponses, GetNotificationProviderData, GetNotificationProviderErrors, GetNotificationProviderResponses, GetOnCallData, GetOnCallErrors, GetOnCallResponses, GetOrganizationData, GetOrganizationResponses, GetResponderData, GetResponderErrors, GetResponderResponses, GetResponseTimesData, GetResponseTimesErrors, GetResponseTimesResponses, GetScheduleCalendarFeedData, GetScheduleCalendarFeedErrors, GetScheduleCalendarFeedResponses, GetScheduleData, GetScheduleErrors, GetScheduleResponses, GetTeamData, GetTeamDispatchSettingsData, GetTeamDispatchSettingsErrors, GetTeamDispatchSettingsResponses, GetTeamErrors, GetTeamResponses, GetUserCalendarFeedData, GetUserCalendarFeedErrors, GetUserCalendarFeedResponses, GetUserData, GetUserErrors, GetUserResponses, GetWebPushKeyData, GetWebPushKeyResponses, IssueMyOncallFeedTokenData, IssueMyOncallFeedTokenResponses, IssueScheduleFeedTokenData, IssueScheduleFeedTokenErrors, IssueScheduleFeedTokenResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAlertAssignmentsData, ListAlertAssignmentsErrors, ListAlertAssignmentsResponses, ListAlertLocationsData, ListAlertLocationsErrors, ListAlertLocationsResponses, ListAlertMessagesData, ListAlertMessagesErrors, ListAlertMessagesResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListCheckinsData, ListCheckinsErrors, ListCheckinsResponses, ListDispatchCandidatesData, ListDispatchCandidatesErrors, ListDispatchCandidatesResponses, ListDispatchOffersData, ListDispatchOffersErrors, ListDispatchOffersResponses, ListEscalationPoliciesData, ListEscalationPoliciesErrors, ListEscalationPoliciesResponses, ListIncidentMessagesData, ListIncidentMessagesErrors, ListIncidentMessagesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMyContactMethodsData, ListMyContactMethodsResponses, ListMyDispatchOffersData, ListMyDispatchOffersResponses, ListMyNotificationsData, ListMyNotificationsErrors, ListMyNotificationsResponses, ListNotificationProvidersData, ListNotificationProvidersResponses, ListOverridesData, ListOverridesErrors, ListOverridesResponses, ListProviderKindsData, ListProviderKindsResponses, ListResponderLocationsData, ListResponderLocationsErrors, ListResponderLocationsResponses, ListRespondersData, ListRespondersErrors, ListRespondersResponses, ListSchedulesData, ListSchedulesErrors, ListScheduleShiftsData, ListScheduleShiftsErrors, ListScheduleShiftsResponses, ListSchedulesResponses, ListTeamMembersData, ListTeamMembersErrors, ListTeamMembersResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LivezData, LivezResponses, LogoutData, LogoutErrors, LogoutResponses, MarkMyNotificationReadData, MarkMyNotificationReadErrors, MarkMyNotificationReadResponses, MergeAlertsIntoIncidentData, MergeAlertsIntoIncidentErrors, MergeAlertsIntoIncidentResponses, OfferAlertData, OfferAlertErrors, OfferAlertResponses, OpenIncidentData, OpenIncidentErrors, OpenIncidentResponses, OpenLiveStreamData, OpenLiveStreamErrors, OpenLiveStreamResponse, OpenLiveStreamResponses, PostAlertMessageData, PostAlertMessageErrors, PostAlertMessageResponses, PostIncidentMessageData, PostIncidentMessageErrors, PostIncidentMessageResponses, PutTeamDispatchSettingsData, PutTeamDispatchSettingsErrors, PutTeamDispatchSettingsResponses, PutTeamMemberData, PutTeamMemberErrors, PutTeamMemberResponses, RaiseAlertData, RaiseAlertErrors, RaiseAlertResponses, ReactivateUserData, ReactivateUserErrors, ReactivateUserResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReceiveProviderKeypressData, ReceiveProviderKeypressErrors, ReceiveProviderKeypressResponses, ReceiveProviderSmsData, ReceiveProviderSmsErrors, ReceiveProviderSmsResponses, ReceiveProviderStatusData, ReceiveProviderStatusErrors, ReceiveProviderStatusResponses, RecordAlertLocationData, RecordAlertLocationErrors, RecordAlertLocationResponses, RecordAlertLocationsData, RecordAlertLocationsErrors, RecordAlertLocationsResponses, RecordMyLocationData, RecordMyLocationErrors, RecordMyLocationResponses, RecordMyLocationsData, RecordMyLocationsErrors, RecordMyLocationsResponses, RelabelMyContactMethodData, RelabelMyContactMethodErrors, RelabelMyContactMethodResponses, RemoveMyContactMethodData, RemoveMyContactMethodErrors, RemoveMyContactMethodResponses, RemoveTeamMemberData, RemoveTeamMemberErrors, RemoveTeamMemberResponses, RenewInvitationData, RenewInvitationErrors, RenewInvitationResponses, ReopenAlertData, ReopenAlertErrors, ReopenAlertResponses, ReopenIncidentData, ReopenIncidentErrors, ReopenIncidentResponses, ReplaceEscalationPolicyData, ReplaceEscalationPolicyErrors, ReplaceEscalationPolicyResponses, ReplaceMyNotificationRuleData, ReplaceMyNotificationRuleErrors, ReplaceMyNotificationRuleResponses, ReplaceScheduleData, ReplaceScheduleErrors, ReplaceScheduleResponses, ResendMyContactMethodCodeData, ResendMyContactMethodCodeErrors, ResendMyContactMethodCodeResponses, ResolveAlertData, ResolveAlertErrors, ResolveAlertResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, SetDefaultEscalationPolicyData, SetDefaultEscalationPolicyErrors, SetDefaultEscalationPolicyResponses, SetMyAvailabilityData, SetMyAvailabilityErrors, SetMyAvailabilityResponses, SetMyQuietHoursData, SetMyQuietHoursErrors, SetMyQuietHoursResponses, ShowAcknowledgePageData, ShowAcknowledgePageErrors, ShowAcknowledgePageResponses, StartAutoDispatchData, StartAutoDispatchErrors, StartAutoDispatchResponses, StartCheckinData, StartCheckinErrors, StartCheckinResponses, StopAutoDispatchData, StopAutoDispatchErrors, StopAutoDispatchResponses, TestMyContactMethodData, TestMyContactMethodErrors, TestMyContactMethodResponses, UnassignAlertData, UnassignAlertErrors, UnassignAlertResponses, UnsetDefaultEscalationPolicyData, UnsetDefaultEscalationPolicyErrors, UnsetDefaultEscalationPolicyResponses, UpdateCheckinLocationData, UpdateCheckinLocationErrors, UpdateCheckinLocationResponses, UpdateIncidentData, UpdateIncidentErrors, UpdateIncidentResponses, UpdateNotificationProviderData, UpdateNotificationProviderErrors, UpdateNotificationProviderResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdateResponderData, UpdateResponderErrors, UpdateResponderResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, VerifyMyContactMethodData, VerifyMyContactMethodErrors, VerifyMyContactMethodResponses } from './types.gen.js';
+import { zAcceptDispatchOfferPath, zAcceptInvitationBody, zAcknowledgeAlertBody, zAcknowledgeAlertHeaders, zAcknowledgeAlertPath, zAcknowledgeWithTokenPath, zAddMyContactMethodBody, zArriveAlertBody, zArriveAlertHeaders, zArriveAlertPath, zAssignAlertBody, zAssignAlertPath, zCancelAlertBody, zCancelAlertHeaders, zCancelAlertPath, zCancelCheckinHeaders, zCancelCheckinPath, zCheckNotificationProviderPath, zCreateEscalationPolicyBody, zCreateNotificationProviderBody, zCreateOverrideBody, zCreateOverridePath, zCreateScheduleBody, zCreateSwapBody, zCreateSwapPath, zCreateTeamBody, zCreateUserBody, zDeactivateUserHeaders, zDeactivateUserPath, zDeclineDispatchOfferBody, zDeclineDispatchOfferPath, zDeleteEscalationPolicyHeaders, zDeleteEscalationPolicyPath, zDeleteNotificationProviderPath, zDeleteOverridePath, zDeleteScheduleHeaders, zDeleteSchedulePath, zDeleteTeamHeaders, zDeleteTeamPath, zDispatchAlertBody, zDispatchAlertHeaders, zDispatchAlertPath, zExtendCheckinBody, zExtendCheckinHeaders, zExtendCheckinPath, zGetAlertPath, zGetAlertTimelinePath, zGetAlertTimelineQuery, zGetCheckinPath, zGetEscalationPolicyPath, zGetIncidentPath, zGetIncidentTimelinePath, zGetIncidentTimelineQuery, zGetNotificationProviderPath, zGetOnCallPath, zGetOnCallQuery, zGetResponderPath, zGetResponseTimesQuery, zGetScheduleCalendarFeedPath, zGetScheduleCalendarFeedQuery, zGetSchedulePath, zGetTeamDispatchSettingsPath, zGetTeamPath, zGetUserCalendarFeedPath, zGetUserCalendarFeedQuery, zGetUserPath, zIssueScheduleFeedTokenPath, zIssueTokenBody, zListAlertAssignmentsPath, zListAlertLocationsPath, zListAlertLocationsQuery, zListAlertMessagesPath, zListAlertMessagesQuery, zListAlertsQuery, zListCheckinsQuery, zListDispatchCandidatesPath, zListDispatchCandidatesQuery, zListDispatchOffersPath, zListEscalationPoliciesQuery, zListIncidentMessagesPath, zListIncidentMessagesQuery, zListIncidentsQuery, zListMyNotificationsQuery, zListOverridesPath, zListOverridesQuery, zListResponderLocationsPath, zListResponderLocationsQuery, zListRespondersQuery, zListScheduleShiftsPath, zListScheduleShiftsQuery, zListSchedulesQuery, zListTeamMembersPath, zListTeamsQuery, zListUsersQuery, zLogoutBody, zMarkMyNotificationReadPath, zMergeAlertsIntoIncidentBody, zMergeAlertsIntoIncidentPath, zOfferAlertBody, zOfferAlertPath, zOpenIncidentBody, zOpenLiveStreamHeaders, zOpenLiveStreamQuery, zPostAlertMessageBody, zPostAlertMessagePath, zPostIncidentMessageBody, zPostIncidentMessagePath, zPutTeamDispatchSettingsBody, zPutTeamDispatchSettingsHeaders, zPutTeamDispatchSettingsPath, zPutTeamMemberBody, zPutTeamMemberPath, zRaiseAlertBody, zRaiseAlertHeaders, zReactivateUserHeaders, zReactivateUserPath, zReceiveProviderKeypressHeaders, zReceiveProviderKeypressPath, zReceiveProviderKeypressQuery, zReceiveProviderSmsHeaders, zReceiveProviderSmsPath, zReceiveProviderStatusHeaders, zReceiveProviderStatusPath, zRecordAlertLocationBody, zRecordAlertLocationPath, zRecordAlertLocationsBody, zRecordAlertLocationsPath, zRecordMyLocationBody, zRecordMyLocationsBody, zRelabelMyContactMethodBody, zRelabelMyContactMethodPath, zRemoveMyContactMethodPath, zRemoveTeamMemberPath, zRenewInvitationHeaders, zRenewInvitationPath, zReopenAlertBody, zReopenAlertHeaders, zReopenAlertPath, zReopenIncidentBody, zReopenIncidentHeaders, zReopenIncidentPath, zReplaceEscalationPolicyBody, zReplaceEscalationPolicyHeaders, zReplaceEscalationPolicyPath, zReplaceMyNotificationRuleBody, zReplaceMyNotificationRulePath, zReplaceScheduleBody, zReplaceScheduleHeaders, zReplaceSchedulePath, zResendMyContactMethodCodePath, zResolveAlertBody, zResolveAlertHeaders, zResolveAlertPath, zResolveIncidentBody, zResolveIncidentHeaders, zResolveIncidentPath, zSetDefaultEscalationPolicyHeaders, zSetDefaultEscalationPolicyPath, zSetMyAvailabilityBody, zSetMyAvailabilityHeaders, zSetMyQuietHoursBody, zShowAcknowledgePagePath, zStartAutoDispatchBody, zStartAutoDispatchPath, zStartCheckinBody, zStartCheckinHeaders, zStopAutoDispatchPath, zTestMyContactMethodPath, zUnassignAlertPath, zUnsetDefaultEscalationPolicyHeaders, zUnsetDefaultEscalationPolicyPath, zUpdateCheckinLocationBody, zUpdateCheckinLocationPath, zUpdateIncidentBody, zUpdateIncidentHeaders, zUpdateIncidentPath, zUpdateNotificationProviderBody, zUpdateNotificationProviderPath, zUpdateOrganizationBody, zUpdateOrganizationHeaders, zUpdateResponderBody, zUpdateResponderHeaders, zUpdateResponderPath, zUpdateTeamBody, zUpdateTeamHeaders, zUpdateTeamPath, zUpdateUserBody, zUpdateUserHeaders, zUpdateUserPath, zVerifyMyContactMethodBody, zVerifyMyContactMethodPath } from './zod.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -217,6 +217,116 @@ export const dispatchAlert = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Stop the auto-dispatch and withdraw its pending offer
+ */
+export const stopAutoDispatch = <ThrowOnError extends boolean = false>(options: Options<StopAutoDispatchData, ThrowOnError>) => (options.client ?? client).delete<StopAutoDispatchResponses, StopAutoDispatchErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zStopAutoDispatchPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/auto',
+    ...options
+});
+
+/**
+ * Offer the alert to the nearest available responder, then the next-nearest, until one accepts
+ */
+export const startAutoDispatch = <ThrowOnError extends boolean = false>(options: Options<StartAutoDispatchData, ThrowOnError>) => (options.client ?? client).post<StartAutoDispatchResponses, StartAutoDispatchErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zStartAutoDispatchBody.optional(),
+        path: zStartAutoDispatchPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/auto',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Available responders ranked for the alert, nearest (or fastest by road) first
+ */
+export const listDispatchCandidates = <ThrowOnError extends boolean = false>(options: Options<ListDispatchCandidatesData, ThrowOnError>) => (options.client ?? client).get<ListDispatchCandidatesResponses, ListDispatchCandidatesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListDispatchCandidatesPath,
+        query: zListDispatchCandidatesQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/candidates',
+    ...options
+});
+
+/**
+ * The alert's offers, oldest first (a responder sees only those made to them)
+ */
+export const listDispatchOffers = <ThrowOnError extends boolean = false>(options: Options<ListDispatchOffersData, ThrowOnError>) => (options.client ?? client).get<ListDispatchOffersResponses, ListDispatchOffersErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListDispatchOffersPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers',
+    ...options
+});
+
+/**
+ * Offer the alert to a chosen responder (it expires after 60 s by default)
+ */
+export const offerAlert = <ThrowOnError extends boolean = false>(options: Options<OfferAlertData, ThrowOnError>) => (options.client ?? client).post<OfferAlertResponses, OfferAlertErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zOfferAlertBody,
+        path: zOfferAlertPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Accept an offer: be assigned, and the alert is acknowledged and dispatched
+ */
+export const acceptDispatchOffer = <ThrowOnError extends boolean = false>(options: Options<AcceptDispatchOfferData, ThrowOnError>) => (options.client ?? client).post<AcceptDispatchOfferResponses, AcceptDispatchOfferErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zAcceptDispatchOfferPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers/{offer_id}/accept',
+    ...options
+});
+
+/**
+ * Decline an offer; an auto-dispatch moves on to the next-nearest responder
+ */
+export const declineDispatchOffer = <ThrowOnError extends boolean = false>(options: Options<DeclineDispatchOfferData, ThrowOnError>) => (options.client ?? client).post<DeclineDispatchOfferResponses, DeclineDispatchOfferErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zDeclineDispatchOfferBody.optional(),
+        path: zDeclineDispatchOfferPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers/{offer_id}/decline',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * The location trail
  */
 export const listAlertLocations = <ThrowOnError extends boolean = false>(options: Options<ListAlertLocationsData, ThrowOnError>) => (options.client ?? client).get<ListAlertLocationsResponses, ListAlertLocationsErrors, ThrowOnError>({
@@ -241,6 +351,24 @@ export const recordAlertLocation = <ThrowOnError extends boolean = false>(option
     }).parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/alerts/{alert_id}/locations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Add a batch of points, such as the queue a phone kept while offline; one upload against the limit
+ */
+export const recordAlertLocations = <ThrowOnError extends boolean = false>(options: Options<RecordAlertLocationsData, ThrowOnError>) => (options.client ?? client).post<RecordAlertLocationsResponses, RecordAlertLocationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zRecordAlertLocationsBody,
+        path: zRecordAlertLocationsPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alerts/{alert_id}/locations/batch',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -885,6 +1013,20 @@ export const verifyMyContactMethod = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
+ * The caller's pending offers, with a summary of each alert
+ */
+export const listMyDispatchOffers = <ThrowOnError extends boolean = false>(options?: Options<ListMyDispatchOffersData, ThrowOnError>) => (options?.client ?? client).get<ListMyDispatchOffersResponses, unknown, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/me/dispatch-offers',
+    ...options
+});
+
+/**
  * How pages reach you, per urgency
  */
 export const getMyNotificationRules = <ThrowOnError extends boolean = false>(options?: Options<GetMyNotificationRulesData, ThrowOnError>) => (options?.client ?? client).get<GetMyNotificationRulesResponses, unknown, ThrowOnError>({
@@ -1235,6 +1377,24 @@ export const recordMyLocation = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Post a batch of fixes, such as the queue a device kept while offline; one upload against the limit
+ */
+export const recordMyLocations = <ThrowOnError extends boolean = false>(options: Options<RecordMyLocationsData, ThrowOnError>) => (options.client ?? client).post<RecordMyLocationsResponses, RecordMyLocationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zRecordMyLocationsBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/responders/me/locations/batch',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * One responder's profile
  */
 export const getResponder = <ThrowOnError extends boolean = false>(options: Options<GetResponderData, ThrowOnError>) => (options.client ?? client).get<GetResponderResponses, GetResponderErrors, ThrowOnError>({
@@ -1265,6 +1425,20 @@ export const updateResponder = <ThrowOnError extends boolean = false>(options: O
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * A responder's location trail, newest first; a responder reads only their own
+ */
+export const listResponderLocations = <ThrowOnError extends boolean = false>(options: Options<ListResponderLocationsData, ThrowOnError>) => (options.client ?? client).get<ListResponderLocationsResponses, ListResponderLocationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListResponderLocationsPath,
+        query: zListResponderLocationsQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/responders/{user_id}/locations',
+    ...options
 });
 
 /**
@@ -1454,6 +1628,23 @@ export const createSwap = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
+ * Live changes you may see, as Server-Sent Events
+ *
+ * Named events `ready`, `change`, `resync`, `heartbeat`, `token_expired` and `unavailable`, each with one JSON object as its data; see docs/realtime.md. Resume with `Last-Event-ID`.
+ */
+export const openLiveStream = <ThrowOnError extends boolean = false>(options?: Options<OpenLiveStreamData, ThrowOnError, OpenLiveStreamResponse>) => (options?.client ?? client).sse.get<OpenLiveStreamResponses, OpenLiveStreamErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zOpenLiveStreamHeaders.optional(),
+        path: z.never().optional(),
+        query: zOpenLiveStreamQuery.optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/stream',
+    ...options
+});
+
+/**
  * List teams
  */
 export const listTeams = <ThrowOnError extends boolean = false>(options?: Options<ListTeamsData, ThrowOnError>) => (options?.client ?? client).get<ListTeamsResponses, ListTeamsErrors, ThrowOnError>({
@@ -1526,6 +1717,39 @@ export const updateTeam = <ThrowOnError extends boolean = false>(options: Option
     }).parseAsync(data),
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/teams/{team_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A team's dispatch mode, offer timeout, required skills, offer limit and radius
+ */
+export const getTeamDispatchSettings = <ThrowOnError extends boolean = false>(options: Options<GetTeamDispatchSettingsData, ThrowOnError>) => (options.client ?? client).get<GetTeamDispatchSettingsResponses, GetTeamDispatchSettingsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetTeamDispatchSettingsPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/dispatch-settings',
+    ...options
+});
+
+/**
+ * Replace a team's dispatch settings
+ */
+export const putTeamDispatchSettings = <ThrowOnError extends boolean = false>(options: Options<PutTeamDispatchSettingsData, ThrowOnError>) => (options.client ?? client).put<PutTeamDispatchSettingsResponses, PutTeamDispatchSettingsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zPutTeamDispatchSettingsBody,
+        headers: zPutTeamDispatchSettingsHeaders.optional(),
+        path: zPutTeamDispatchSettingsPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/dispatch-settings',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -151,6 +151,33 @@ export type AlertRead = {
 export type AlertStatus = 'triggered' | 'acknowledged' | 'dispatched' | 'on_scene' | 'resolved' | 'cancelled';
 
 /**
+ * AlertSummary
+ *
+ * What a responder needs to decide on an offer for an alert not yet assigned to them.
+ */
+export type AlertSummary = {
+    category: Category;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Lat
+     */
+    lat: number;
+    /**
+     * Lon
+     */
+    lon: number;
+    severity: Severity;
+    status: AlertStatus;
+};
+
+/**
  * ApnsIn
  */
 export type ApnsIn = {
@@ -221,6 +248,30 @@ export type AssignmentRead = {
 };
 
 /**
+ * AutoDispatchIn
+ */
+export type AutoDispatchIn = {
+    /**
+     * Skills
+     *
+     * Required skills; defaults to the team's
+     */
+    skills?: Array<string> | null;
+    /**
+     * Team Id
+     *
+     * Only this team's members, with its dispatch settings
+     */
+    team_id?: string | null;
+    /**
+     * Timeout Seconds
+     *
+     * Defaults to the team's, else 60
+     */
+    timeout_seconds?: number | null;
+};
+
+/**
  * Availability
  */
 export type Availability = 'available' | 'busy' | 'off_duty';
@@ -238,9 +289,131 @@ export type AvailabilityUpdate = {
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /**
+ * CandidateRead
+ */
+export type CandidateRead = {
+    /**
+     * Distance M
+     *
+     * Straight-line (great-circle) distance to the alert
+     */
+    distance_m: number;
+    /**
+     * Engaged Alert Id
+     *
+     * Set when the responder is already held for this alert (a pending or accepted offer)
+     */
+    engaged_alert_id: string | null;
+    /**
+     * Eta Seconds
+     *
+     * Road travel time to the alert, when a routing service answered
+     */
+    eta_seconds: number | null;
+    /**
+     * Matched Skills
+     */
+    matched_skills: Array<string>;
+    /**
+     * Rank
+     *
+     * 1 is the best candidate
+     */
+    rank: number;
+    /**
+     * Reason
+     */
+    reason: string;
+    responder: ResponderSummary;
+};
+
+/**
+ * CandidatesRead
+ */
+export type CandidatesRead = {
+    /**
+     * Items
+     */
+    items: Array<CandidateRead>;
+    origin: Origin;
+    /**
+     * Radius Km
+     */
+    radius_km: number;
+    ranked_by: RankedBy;
+    /**
+     * Routing Note
+     *
+     * Why the ranking is by distance although a routing service is configured
+     */
+    routing_note?: string | null;
+};
+
+/**
  * Category
  */
 export type Category = 'medical' | 'fire' | 'crime' | 'accident' | 'personal_safety' | 'natural_disaster' | 'other';
+
+/**
+ * ChainRead
+ */
+export type ChainRead = {
+    /**
+     * Alert Id
+     */
+    alert_id: string;
+    current_offer: OfferRead | null;
+    /**
+     * End Reason
+     */
+    end_reason: string | null;
+    /**
+     * Ended At
+     */
+    ended_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Max Offers
+     */
+    max_offers: number;
+    /**
+     * Offers Made
+     */
+    offers_made: number;
+    /**
+     * Radius Km
+     */
+    radius_km: number;
+    /**
+     * Skills
+     */
+    skills: Array<string>;
+    /**
+     * Started At
+     */
+    started_at: string;
+    /**
+     * Started By Id
+     */
+    started_by_id: string | null;
+    status: ChainStatus;
+    /**
+     * Team Id
+     */
+    team_id: string | null;
+    /**
+     * Timeout Seconds
+     */
+    timeout_seconds: number;
+};
+
+/**
+ * ChainStatus
+ */
+export type ChainStatus = 'active' | 'accepted' | 'exhausted' | 'stopped';
 
 /**
  * ChatIn
@@ -441,6 +614,96 @@ export type ContactMethodRead = {
      * Verified At
      */
     verified_at: string | null;
+};
+
+/**
+ * DeclineIn
+ */
+export type DeclineIn = {
+    /**
+     * Reason
+     */
+    reason?: string | null;
+};
+
+/**
+ * DispatchMode
+ */
+export type DispatchMode = 'suggest' | 'auto';
+
+/**
+ * DispatchSettingsIn
+ *
+ * A team's whole dispatch settings; a field left out takes its default.
+ */
+export type DispatchSettingsIn = {
+    /**
+     * Max Offers
+     *
+     * Offers an auto-dispatch makes before it gives up
+     */
+    max_offers?: number;
+    /**
+     * suggest: coordinators choose from ranked candidates; auto: assigning the team offers the alert to its nearest available member, then the next-nearest
+     */
+    mode?: DispatchMode;
+    /**
+     * Offer Timeout Seconds
+     *
+     * Seconds the responder has to accept before the offer expires
+     */
+    offer_timeout_seconds?: number;
+    /**
+     * Radius Km
+     *
+     * How far from the alert to look, in km
+     */
+    radius_km?: number;
+    /**
+     * Required Skills
+     *
+     * Every offered responder has all of these
+     */
+    required_skills?: Array<string>;
+};
+
+/**
+ * DispatchSettingsRead
+ */
+export type DispatchSettingsRead = {
+    /**
+     * Max Offers
+     */
+    max_offers: number;
+    mode: DispatchMode;
+    /**
+     * Offer Timeout Seconds
+     */
+    offer_timeout_seconds: number;
+    /**
+     * Radius Km
+     */
+    radius_km: number;
+    /**
+     * Required Skills
+     */
+    required_skills: Array<string>;
+    /**
+     * Team Id
+     */
+    team_id: string;
+    /**
+     * Updated At
+     *
+     * null while the team uses the defaults
+     */
+    updated_at: string | null;
+    /**
+     * Version
+     *
+     * 0 while the team uses the defaults
+     */
+    version: number;
 };
 
 /**
@@ -883,6 +1146,72 @@ export type LayerRead = {
 };
 
 /**
+ * LocationBatchIn
+ */
+export type LocationBatchIn = {
+    /**
+     * Fixes
+     *
+     * Up to 100 fixes in any order; they are stored oldest first
+     */
+    fixes: Array<LocationFixIn>;
+};
+
+/**
+ * LocationBatchRead
+ */
+export type LocationBatchRead = {
+    /**
+     * Duplicates
+     *
+     * Fixes left out because the trail already had one taken at the same time
+     */
+    duplicates: number;
+    /**
+     * The position after the upload; a batch of fixes older than it leaves it where it was
+     */
+    last_location: LocationRead | null;
+    /**
+     * Stored
+     *
+     * Fixes added to the trail
+     */
+    stored: number;
+};
+
+/**
+ * LocationFixIn
+ *
+ * One fix of a batch: a queued fix always says when it was taken and how accurate it was.
+ */
+export type LocationFixIn = {
+    /**
+     * Accuracy M
+     *
+     * Horizontal accuracy radius in metres
+     */
+    accuracy_m: number;
+    /**
+     * Lat
+     *
+     * WGS 84 latitude in degrees
+     */
+    lat: number;
+    /**
+     * Lon
+     *
+     * WGS 84 longitude in degrees
+     */
+    lon: number;
+    /**
+     * Recorded At
+     *
+     * When the device took the fix
+     */
+    recorded_at: string;
+};
+
+/**
  * LocationIn
  */
 export type LocationIn = {
@@ -1160,6 +1489,143 @@ export type MessageRead = {
 };
 
 /**
+ * MyOfferRead
+ */
+export type MyOfferRead = {
+    alert: AlertSummary;
+    /**
+     * Alert Id
+     */
+    alert_id: string;
+    /**
+     * Chain Id
+     */
+    chain_id: string | null;
+    /**
+     * Decided At
+     */
+    decided_at: string | null;
+    /**
+     * Decline Reason
+     */
+    decline_reason: string | null;
+    /**
+     * Distance M
+     */
+    distance_m: number | null;
+    /**
+     * Eta Seconds
+     */
+    eta_seconds: number | null;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    mode: OfferMode;
+    /**
+     * Offered At
+     */
+    offered_at: string;
+    /**
+     * Offered By Id
+     */
+    offered_by_id: string | null;
+    /**
+     * Rank
+     */
+    rank: number | null;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Responder Id
+     */
+    responder_id: string;
+    /**
+     * Skills
+     */
+    skills: Array<string>;
+    status: OfferStatus;
+    /**
+     * Team Id
+     */
+    team_id: string | null;
+};
+
+/**
+ * NearestRespondersTarget
+ */
+export type NearestRespondersTargetInput = {
+    /**
+     * Count
+     *
+     * How many of the nearest available responders the step pages and assigns
+     */
+    count: number;
+    /**
+     * Kind
+     */
+    kind: 'nearest_responders';
+    /**
+     * Radius Km
+     *
+     * How far from the alert to look; 50 km
+     */
+    radius_km?: number | null;
+    /**
+     * Skills
+     *
+     * Only responders with all of these skills
+     */
+    skills?: Array<string>;
+    /**
+     * Team Id
+     *
+     * Only members of this team
+     */
+    team_id?: string | null;
+};
+
+/**
+ * NearestRespondersTarget
+ */
+export type NearestRespondersTargetOutput = {
+    /**
+     * Count
+     *
+     * How many of the nearest available responders the step pages and assigns
+     */
+    count: number;
+    /**
+     * Kind
+     */
+    kind: 'nearest_responders';
+    /**
+     * Radius Km
+     *
+     * How far from the alert to look; 50 km
+     */
+    radius_km?: number | null;
+    /**
+     * Skills
+     *
+     * Only responders with all of these skills
+     */
+    skills?: Array<string>;
+    /**
+     * Team Id
+     *
+     * Only members of this team
+     */
+    team_id?: string | null;
+};
+
+/**
  * NotificationChannel
  */
 export type NotificationChannel = 'in_app' | 'email' | 'sms' | 'voice' | 'web_push' | 'fcm' | 'apns' | 'slack' | 'teams' | 'mattermost';
@@ -1244,6 +1710,98 @@ export type NotificationRules = {
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
 /**
+ * OfferCreate
+ */
+export type OfferCreate = {
+    /**
+     * Responder Id
+     */
+    responder_id: string;
+    /**
+     * Timeout Seconds
+     */
+    timeout_seconds?: number | null;
+};
+
+/**
+ * OfferMode
+ */
+export type OfferMode = 'manual' | 'auto';
+
+/**
+ * OfferRead
+ */
+export type OfferRead = {
+    /**
+     * Alert Id
+     */
+    alert_id: string;
+    /**
+     * Chain Id
+     */
+    chain_id: string | null;
+    /**
+     * Decided At
+     */
+    decided_at: string | null;
+    /**
+     * Decline Reason
+     */
+    decline_reason: string | null;
+    /**
+     * Distance M
+     */
+    distance_m: number | null;
+    /**
+     * Eta Seconds
+     */
+    eta_seconds: number | null;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    mode: OfferMode;
+    /**
+     * Offered At
+     */
+    offered_at: string;
+    /**
+     * Offered By Id
+     */
+    offered_by_id: string | null;
+    /**
+     * Rank
+     */
+    rank: number | null;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Responder Id
+     */
+    responder_id: string;
+    /**
+     * Skills
+     */
+    skills: Array<string>;
+    status: OfferStatus;
+    /**
+     * Team Id
+     */
+    team_id: string | null;
+};
+
+/**
+ * OfferStatus
+ */
+export type OfferStatus = 'offered' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+
+/**
  * OnCallRead
  */
 export type OnCallRead = {
@@ -1311,6 +1869,20 @@ export type OrganizationUpdate = {
      * Timezone
      */
     timezone?: string | null;
+};
+
+/**
+ * Origin
+ */
+export type Origin = {
+    /**
+     * Lat
+     */
+    lat: number;
+    /**
+     * Lon
+     */
+    lon: number;
 };
 
 /**
@@ -1417,6 +1989,22 @@ export type PageIncidentRead = {
      * Items
      */
     items: Array<IncidentRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * Page[LocationRead]
+ */
+export type PageLocationRead = {
+    /**
+     * Items
+     */
+    items: Array<LocationRead>;
     /**
      * Next Cursor
      *
@@ -1974,6 +2562,11 @@ export type QuietHoursRead = {
 };
 
 /**
+ * RankedBy
+ */
+export type RankedBy = 'distance' | 'eta';
+
+/**
  * ResponderRead
  *
  * A responder's profile. ``version`` (the ETag) covers skills and availability, not location fixes.
@@ -2021,6 +2614,30 @@ export type ResponderRead = {
      * Version
      */
     version: number;
+};
+
+/**
+ * ResponderSummary
+ */
+export type ResponderSummary = {
+    availability: Availability;
+    /**
+     * Full Name
+     */
+    full_name: string;
+    last_location: LocationRead | null;
+    /**
+     * Skills
+     */
+    skills: Array<string>;
+    /**
+     * Team Ids
+     */
+    team_ids: Array<string>;
+    /**
+     * User Id
+     */
+    user_id: string;
 };
 
 /**
@@ -2505,7 +3122,9 @@ export type TierIn = {
         kind: 'team';
     } & TeamTarget) | ({
         kind: 'schedule';
-    } & ScheduleTarget)>;
+    } & ScheduleTarget) | ({
+        kind: 'nearest_responders';
+    } & NearestRespondersTargetInput)>;
 };
 
 /**
@@ -2529,7 +3148,9 @@ export type TierRead = {
         kind: 'team';
     } & TeamTarget) | ({
         kind: 'schedule';
-    } & ScheduleTarget)>;
+    } & ScheduleTarget) | ({
+        kind: 'nearest_responders';
+    } & NearestRespondersTargetOutput)>;
 };
 
 /**
@@ -3257,6 +3878,271 @@ export type DispatchAlertResponses = {
 
 export type DispatchAlertResponse = DispatchAlertResponses[keyof DispatchAlertResponses];
 
+export type StopAutoDispatchData = {
+    body?: never;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/auto';
+};
+
+export type StopAutoDispatchErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StopAutoDispatchError = StopAutoDispatchErrors[keyof StopAutoDispatchErrors];
+
+export type StopAutoDispatchResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type StopAutoDispatchResponse = StopAutoDispatchResponses[keyof StopAutoDispatchResponses];
+
+export type StartAutoDispatchData = {
+    /**
+     * Body
+     */
+    body?: AutoDispatchIn | null;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/auto';
+};
+
+export type StartAutoDispatchErrors = {
+    /**
+     * The alert is closed, or an auto-dispatch is already running
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StartAutoDispatchError = StartAutoDispatchErrors[keyof StartAutoDispatchErrors];
+
+export type StartAutoDispatchResponses = {
+    /**
+     * Successful Response
+     */
+    201: ChainRead;
+};
+
+export type StartAutoDispatchResponse = StartAutoDispatchResponses[keyof StartAutoDispatchResponses];
+
+export type ListDispatchCandidatesData = {
+    body?: never;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: {
+        /**
+         * Skill
+         *
+         * Required skills (all of them)
+         */
+        skill?: Array<string> | null;
+        /**
+         * Team Id
+         *
+         * Only this team's members, with its skills and radius
+         */
+        team_id?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Radius Km
+         *
+         * Defaults to the team's, else 50
+         */
+        radius_km?: number | null;
+    };
+    url: '/api/v1/alerts/{alert_id}/dispatch/candidates';
+};
+
+export type ListDispatchCandidatesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListDispatchCandidatesError = ListDispatchCandidatesErrors[keyof ListDispatchCandidatesErrors];
+
+export type ListDispatchCandidatesResponses = {
+    /**
+     * Successful Response
+     */
+    200: CandidatesRead;
+};
+
+export type ListDispatchCandidatesResponse = ListDispatchCandidatesResponses[keyof ListDispatchCandidatesResponses];
+
+export type ListDispatchOffersData = {
+    body?: never;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers';
+};
+
+export type ListDispatchOffersErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListDispatchOffersError = ListDispatchOffersErrors[keyof ListDispatchOffersErrors];
+
+export type ListDispatchOffersResponses = {
+    /**
+     * Response List Dispatch Offers
+     *
+     * Successful Response
+     */
+    200: Array<OfferRead>;
+};
+
+export type ListDispatchOffersResponse = ListDispatchOffersResponses[keyof ListDispatchOffersResponses];
+
+export type OfferAlertData = {
+    body: OfferCreate;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers';
+};
+
+export type OfferAlertErrors = {
+    /**
+     * The alert is closed, or the responder is unavailable or engaged
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type OfferAlertError = OfferAlertErrors[keyof OfferAlertErrors];
+
+export type OfferAlertResponses = {
+    /**
+     * Successful Response
+     */
+    201: OfferRead;
+};
+
+export type OfferAlertResponse = OfferAlertResponses[keyof OfferAlertResponses];
+
+export type AcceptDispatchOfferData = {
+    body?: never;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+        /**
+         * Offer Id
+         */
+        offer_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers/{offer_id}/accept';
+};
+
+export type AcceptDispatchOfferErrors = {
+    /**
+     * The offer is no longer pending (accepted, declined, expired or withdrawn)
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AcceptDispatchOfferError = AcceptDispatchOfferErrors[keyof AcceptDispatchOfferErrors];
+
+export type AcceptDispatchOfferResponses = {
+    /**
+     * Successful Response
+     */
+    200: OfferRead;
+};
+
+export type AcceptDispatchOfferResponse = AcceptDispatchOfferResponses[keyof AcceptDispatchOfferResponses];
+
+export type DeclineDispatchOfferData = {
+    /**
+     * Body
+     */
+    body?: DeclineIn | null;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+        /**
+         * Offer Id
+         */
+        offer_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/dispatch/offers/{offer_id}/decline';
+};
+
+export type DeclineDispatchOfferErrors = {
+    /**
+     * The offer is no longer pending (accepted, declined, expired or withdrawn)
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeclineDispatchOfferError = DeclineDispatchOfferErrors[keyof DeclineDispatchOfferErrors];
+
+export type DeclineDispatchOfferResponses = {
+    /**
+     * Successful Response
+     */
+    200: OfferRead;
+};
+
+export type DeclineDispatchOfferResponse = DeclineDispatchOfferResponses[keyof DeclineDispatchOfferResponses];
+
 export type ListAlertLocationsData = {
     body?: never;
     path: {
@@ -3268,8 +4154,22 @@ export type ListAlertLocationsData = {
     query?: {
         /**
          * Limit
+         *
+         * The newest this many points, oldest first
          */
         limit?: number;
+        /**
+         * Since
+         *
+         * Only fixes taken at or after this time
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * Only fixes taken before this time
+         */
+        until?: string | null;
     };
     url: '/api/v1/alerts/{alert_id}/locations';
 };
@@ -3308,9 +4208,17 @@ export type RecordAlertLocationData = {
 
 export type RecordAlertLocationErrors = {
     /**
+     * The alert is closed
+     */
+    409: unknown;
+    /**
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Over the per-user limit of location uploads; retry after Retry-After seconds
+     */
+    429: unknown;
 };
 
 export type RecordAlertLocationError = RecordAlertLocationErrors[keyof RecordAlertLocationErrors];
@@ -3323,6 +4231,44 @@ export type RecordAlertLocationResponses = {
 };
 
 export type RecordAlertLocationResponse = RecordAlertLocationResponses[keyof RecordAlertLocationResponses];
+
+export type RecordAlertLocationsData = {
+    body: LocationBatchIn;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/alerts/{alert_id}/locations/batch';
+};
+
+export type RecordAlertLocationsErrors = {
+    /**
+     * The alert is closed
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Over the per-user limit of location uploads; retry after Retry-After seconds
+     */
+    429: unknown;
+};
+
+export type RecordAlertLocationsError = RecordAlertLocationsErrors[keyof RecordAlertLocationsErrors];
+
+export type RecordAlertLocationsResponses = {
+    /**
+     * Successful Response
+     */
+    201: LocationBatchRead;
+};
+
+export type RecordAlertLocationsResponse = RecordAlertLocationsResponses[keyof RecordAlertLocationsResponses];
 
 export type ListAlertMessagesData = {
     body?: never;
@@ -4804,6 +5750,24 @@ export type VerifyMyContactMethodResponses = {
 
 export type VerifyMyContactMethodResponse = VerifyMyContactMethodResponses[keyof VerifyMyContactMethodResponses];
 
+export type ListMyDispatchOffersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/dispatch-offers';
+};
+
+export type ListMyDispatchOffersResponses = {
+    /**
+     * Response List My Dispatch Offers
+     *
+     * Successful Response
+     */
+    200: Array<MyOfferRead>;
+};
+
+export type ListMyDispatchOffersResponse = ListMyDispatchOffersResponses[keyof ListMyDispatchOffersResponses];
+
 export type GetMyNotificationRulesData = {
     body?: never;
     path?: never;
@@ -5450,6 +6414,10 @@ export type RecordMyLocationErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Over the per-user limit of location uploads; retry after Retry-After seconds
+     */
+    429: unknown;
 };
 
 export type RecordMyLocationError = RecordMyLocationErrors[keyof RecordMyLocationErrors];
@@ -5462,6 +6430,35 @@ export type RecordMyLocationResponses = {
 };
 
 export type RecordMyLocationResponse = RecordMyLocationResponses[keyof RecordMyLocationResponses];
+
+export type RecordMyLocationsData = {
+    body: LocationBatchIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/responders/me/locations/batch';
+};
+
+export type RecordMyLocationsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Over the per-user limit of location uploads; retry after Retry-After seconds
+     */
+    429: unknown;
+};
+
+export type RecordMyLocationsError = RecordMyLocationsErrors[keyof RecordMyLocationsErrors];
+
+export type RecordMyLocationsResponses = {
+    /**
+     * Successful Response
+     */
+    201: LocationBatchRead;
+};
+
+export type RecordMyLocationsResponse = RecordMyLocationsResponses[keyof RecordMyLocationsResponses];
 
 export type GetResponderData = {
     body?: never;
@@ -5534,6 +6531,59 @@ export type UpdateResponderResponses = {
 };
 
 export type UpdateResponderResponse = UpdateResponderResponses[keyof UpdateResponderResponses];
+
+export type ListResponderLocationsData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Since
+         *
+         * Only fixes taken at or after this time
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * Only fixes taken before this time
+         */
+        until?: string | null;
+        /**
+         * Cursor
+         *
+         * From a previous page's next_cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/responders/{user_id}/locations';
+};
+
+export type ListResponderLocationsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListResponderLocationsError = ListResponderLocationsErrors[keyof ListResponderLocationsErrors];
+
+export type ListResponderLocationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageLocationRead;
+};
+
+export type ListResponderLocationsResponse = ListResponderLocationsResponses[keyof ListResponderLocationsResponses];
 
 export type ListSchedulesData = {
     body?: never;
@@ -5949,6 +6999,50 @@ export type CreateSwapResponses = {
 
 export type CreateSwapResponse = CreateSwapResponses[keyof CreateSwapResponses];
 
+export type OpenLiveStreamData = {
+    body?: never;
+    headers?: {
+        /**
+         * Last-Event-Id
+         *
+         * The last cursor (the `id` of the last `change` event) this client saw, to replay what came after it
+         */
+        'Last-Event-ID'?: string | null;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Last Event Id
+         *
+         * The last cursor (the `id` of the last `change` event) this client saw, to replay what came after it, for clients that cannot set headers
+         */
+        last_event_id?: string | null;
+    };
+    url: '/api/v1/stream';
+};
+
+export type OpenLiveStreamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * The fan-out is unavailable: poll, and retry after Retry-After seconds
+     */
+    503: unknown;
+};
+
+export type OpenLiveStreamError = OpenLiveStreamErrors[keyof OpenLiveStreamErrors];
+
+export type OpenLiveStreamResponses = {
+    /**
+     * The event stream
+     */
+    200: string;
+};
+
+export type OpenLiveStreamResponse = OpenLiveStreamResponses[keyof OpenLiveStreamResponses];
+
 export type ListTeamsData = {
     body?: never;
     path?: never;
@@ -6141,6 +7235,78 @@ export type UpdateTeamResponses = {
 };
 
 export type UpdateTeamResponse = UpdateTeamResponses[keyof UpdateTeamResponses];
+
+export type GetTeamDispatchSettingsData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/dispatch-settings';
+};
+
+export type GetTeamDispatchSettingsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetTeamDispatchSettingsError = GetTeamDispatchSettingsErrors[keyof GetTeamDispatchSettingsErrors];
+
+export type GetTeamDispatchSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: DispatchSettingsRead;
+};
+
+export type GetTeamDispatchSettingsResponse = GetTeamDispatchSettingsResponses[keyof GetTeamDispatchSettingsResponses];
+
+export type PutTeamDispatchSettingsData = {
+    body: DispatchSettingsIn;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The resource's ETag, to refuse stale writes
+         */
+        'If-Match'?: string | null;
+    };
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/dispatch-settings';
+};
+
+export type PutTeamDispatchSettingsErrors = {
+    /**
+     * Stale ETag
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type PutTeamDispatchSettingsError = PutTeamDispatchSettingsErrors[keyof PutTeamDispatchSettingsErrors];
+
+export type PutTeamDispatchSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: DispatchSettingsRead;
+};
+
+export type PutTeamDispatchSettingsResponse = PutTeamDispatchSettingsResponses[keyof PutTeamDispatchSettingsResponses];
 
 export type ListTeamMembersData = {
     body?: never;

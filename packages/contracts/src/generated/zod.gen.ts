@@ -73,6 +73,15 @@ export const zAssignmentRead = z.object({
 });
 
 /**
+ * AutoDispatchIn
+ */
+export const zAutoDispatchIn = z.object({
+    skills: z.array(z.string()).max(50).nullish(),
+    team_id: z.uuid().nullish(),
+    timeout_seconds: z.int().gte(10).lte(600).nullish()
+});
+
+/**
  * Availability
  */
 export const zAvailability = z.enum([
@@ -111,6 +120,16 @@ export const zCategory = z.enum([
 ]);
 
 /**
+ * ChainStatus
+ */
+export const zChainStatus = z.enum([
+    'active',
+    'accepted',
+    'exhausted',
+    'stopped'
+]);
+
+/**
  * ChatIn
  */
 export const zChatIn = z.object({
@@ -141,6 +160,45 @@ export const zCheckinStatus = z.enum([
     'cancelled',
     'expired'
 ]);
+
+/**
+ * DeclineIn
+ */
+export const zDeclineIn = z.object({
+    reason: z.string().min(1).max(2000).nullish()
+});
+
+/**
+ * DispatchMode
+ */
+export const zDispatchMode = z.enum(['suggest', 'auto']);
+
+/**
+ * DispatchSettingsIn
+ *
+ * A team's whole dispatch settings; a field left out takes its default.
+ */
+export const zDispatchSettingsIn = z.object({
+    max_offers: z.int().gte(1).lte(50).optional().default(10),
+    mode: zDispatchMode.optional().default('suggest'),
+    offer_timeout_seconds: z.int().gte(10).lte(600).optional().default(60),
+    radius_km: z.number().gt(0).lte(20000).optional().default(50),
+    required_skills: z.array(z.string()).max(50).optional()
+});
+
+/**
+ * DispatchSettingsRead
+ */
+export const zDispatchSettingsRead = z.object({
+    max_offers: z.int(),
+    mode: zDispatchMode,
+    offer_timeout_seconds: z.int(),
+    radius_km: z.number(),
+    required_skills: z.array(z.string()),
+    team_id: z.uuid(),
+    updated_at: z.iso.datetime({ offset: true }).nullable(),
+    version: z.int()
+});
 
 /**
  * DurationStats
@@ -229,6 +287,25 @@ export const zLabelIn = z.object({
 });
 
 /**
+ * LocationFixIn
+ *
+ * One fix of a batch: a queued fix always says when it was taken and how accurate it was.
+ */
+export const zLocationFixIn = z.object({
+    accuracy_m: z.number().gte(0).lte(100000),
+    lat: z.number().gte(-90).lte(90),
+    lon: z.number().gte(-180).lte(180),
+    recorded_at: z.iso.datetime({ offset: true })
+});
+
+/**
+ * LocationBatchIn
+ */
+export const zLocationBatchIn = z.object({
+    fixes: z.array(zLocationFixIn).min(1).max(100)
+});
+
+/**
  * LocationIn
  */
 export const zLocationIn = z.object({
@@ -246,6 +323,15 @@ export const zLocationRead = z.object({
     lat: z.number(),
     lon: z.number(),
     recorded_at: z.iso.datetime({ offset: true })
+});
+
+/**
+ * LocationBatchRead
+ */
+export const zLocationBatchRead = z.object({
+    duplicates: z.int(),
+    last_location: zLocationRead.nullable(),
+    stored: z.int()
 });
 
 /**
@@ -288,6 +374,28 @@ export const zMessageRead = z.object({
     created_at: z.iso.datetime({ offset: true }),
     id: z.uuid(),
     incident_id: z.uuid().nullable()
+});
+
+/**
+ * NearestRespondersTarget
+ */
+export const zNearestRespondersTargetInput = z.object({
+    count: z.int().gte(1).lte(10),
+    kind: z.literal('nearest_responders'),
+    radius_km: z.number().gt(0).lte(20000).nullish(),
+    skills: z.array(z.string()).max(50).optional(),
+    team_id: z.uuid().nullish()
+});
+
+/**
+ * NearestRespondersTarget
+ */
+export const zNearestRespondersTargetOutput = z.object({
+    count: z.int().gte(1).lte(10),
+    kind: z.literal('nearest_responders'),
+    radius_km: z.number().gt(0).lte(20000).nullish(),
+    skills: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/)).max(50).optional(),
+    team_id: z.uuid().nullish()
 });
 
 /**
@@ -379,6 +487,73 @@ export const zNotificationRead = z.object({
 });
 
 /**
+ * OfferCreate
+ */
+export const zOfferCreate = z.object({
+    responder_id: z.uuid(),
+    timeout_seconds: z.int().gte(10).lte(600).nullish()
+});
+
+/**
+ * OfferMode
+ */
+export const zOfferMode = z.enum(['manual', 'auto']);
+
+/**
+ * OfferStatus
+ */
+export const zOfferStatus = z.enum([
+    'offered',
+    'accepted',
+    'declined',
+    'expired',
+    'withdrawn'
+]);
+
+/**
+ * OfferRead
+ */
+export const zOfferRead = z.object({
+    alert_id: z.uuid(),
+    chain_id: z.uuid().nullable(),
+    decided_at: z.iso.datetime({ offset: true }).nullable(),
+    decline_reason: z.string().nullable(),
+    distance_m: z.number().nullable(),
+    eta_seconds: z.number().nullable(),
+    expires_at: z.iso.datetime({ offset: true }),
+    id: z.uuid(),
+    mode: zOfferMode,
+    offered_at: z.iso.datetime({ offset: true }),
+    offered_by_id: z.uuid().nullable(),
+    rank: z.int().nullable(),
+    reason: z.string(),
+    responder_id: z.uuid(),
+    skills: z.array(z.string()),
+    status: zOfferStatus,
+    team_id: z.uuid().nullable()
+});
+
+/**
+ * ChainRead
+ */
+export const zChainRead = z.object({
+    alert_id: z.uuid(),
+    current_offer: zOfferRead.nullable(),
+    end_reason: z.string().nullable(),
+    ended_at: z.iso.datetime({ offset: true }).nullable(),
+    id: z.uuid(),
+    max_offers: z.int(),
+    offers_made: z.int(),
+    radius_km: z.number(),
+    skills: z.array(z.string()),
+    started_at: z.iso.datetime({ offset: true }),
+    started_by_id: z.uuid().nullable(),
+    status: zChainStatus,
+    team_id: z.uuid().nullable(),
+    timeout_seconds: z.int()
+});
+
+/**
  * OrganizationRead
  */
 export const zOrganizationRead = z.object({
@@ -397,6 +572,14 @@ export const zOrganizationRead = z.object({
 export const zOrganizationUpdate = z.object({
     name: z.string().min(1).max(200).nullish(),
     timezone: z.string().max(64).nullish()
+});
+
+/**
+ * Origin
+ */
+export const zOrigin = z.object({
+    lat: z.number(),
+    lon: z.number()
 });
 
 /**
@@ -426,6 +609,14 @@ export const zOverrideRead = z.object({
     starts_at: z.iso.datetime({ offset: true }),
     swap_of_user_id: z.uuid().nullable(),
     user_id: z.uuid()
+});
+
+/**
+ * Page[LocationRead]
+ */
+export const zPageLocationRead = z.object({
+    items: z.array(zLocationRead),
+    next_cursor: z.string().nullish()
 });
 
 /**
@@ -568,6 +759,11 @@ export const zQuietHoursRead = z.object({
 });
 
 /**
+ * RankedBy
+ */
+export const zRankedBy = z.enum(['distance', 'eta']);
+
+/**
  * ResponderRead
  *
  * A responder's profile. ``version`` (the ETag) covers skills and availability, not location fixes.
@@ -593,6 +789,42 @@ export const zResponderRead = z.object({
 export const zPageResponderRead = z.object({
     items: z.array(zResponderRead),
     next_cursor: z.string().nullish()
+});
+
+/**
+ * ResponderSummary
+ */
+export const zResponderSummary = z.object({
+    availability: zAvailability,
+    full_name: z.string(),
+    last_location: zLocationRead.nullable(),
+    skills: z.array(z.string()),
+    team_ids: z.array(z.uuid()),
+    user_id: z.uuid()
+});
+
+/**
+ * CandidateRead
+ */
+export const zCandidateRead = z.object({
+    distance_m: z.number(),
+    engaged_alert_id: z.uuid().nullable(),
+    eta_seconds: z.number().nullable(),
+    matched_skills: z.array(z.string()),
+    rank: z.int(),
+    reason: z.string(),
+    responder: zResponderSummary
+});
+
+/**
+ * CandidatesRead
+ */
+export const zCandidatesRead = z.object({
+    items: z.array(zCandidateRead),
+    origin: zOrigin,
+    radius_km: z.number(),
+    ranked_by: zRankedBy,
+    routing_note: z.string().nullish()
 });
 
 /**
@@ -875,6 +1107,21 @@ export const zSeverity = z.enum([
 ]);
 
 /**
+ * AlertSummary
+ *
+ * What a responder needs to decide on an offer for an alert not yet assigned to them.
+ */
+export const zAlertSummary = z.object({
+    category: zCategory,
+    created_at: z.iso.datetime({ offset: true }),
+    id: z.uuid(),
+    lat: z.number(),
+    lon: z.number(),
+    severity: zSeverity,
+    status: zAlertStatus
+});
+
+/**
  * CheckinCreate
  *
  * Send exactly one of ``due_at`` and ``duration_minutes``.
@@ -954,6 +1201,30 @@ export const zIncidentUpdate = z.object({
     severity: zSeverity.nullish(),
     summary: z.string().min(1).max(4000).nullish(),
     title: z.string().min(1).max(200).nullish()
+});
+
+/**
+ * MyOfferRead
+ */
+export const zMyOfferRead = z.object({
+    alert: zAlertSummary,
+    alert_id: z.uuid(),
+    chain_id: z.uuid().nullable(),
+    decided_at: z.iso.datetime({ offset: true }).nullable(),
+    decline_reason: z.string().nullable(),
+    distance_m: z.number().nullable(),
+    eta_seconds: z.number().nullable(),
+    expires_at: z.iso.datetime({ offset: true }),
+    id: z.uuid(),
+    mode: zOfferMode,
+    offered_at: z.iso.datetime({ offset: true }),
+    offered_by_id: z.uuid().nullable(),
+    rank: z.int().nullable(),
+    reason: z.string(),
+    responder_id: z.uuid(),
+    skills: z.array(z.string()),
+    status: zOfferStatus,
+    team_id: z.uuid().nullable()
 });
 
 /**
@@ -1259,7 +1530,10 @@ export const zTierIn = z.object({
         }).and(zTeamTarget),
         z.object({
             kind: z.literal('schedule')
-        }).and(zScheduleTarget)
+        }).and(zScheduleTarget),
+        z.object({
+            kind: z.literal('nearest_responders')
+        }).and(zNearestRespondersTargetInput)
     ])).min(1).max(50)
 });
 
@@ -1292,7 +1566,10 @@ export const zTierRead = z.object({
         }).and(zTeamTarget),
         z.object({
             kind: z.literal('schedule')
-        }).and(zScheduleTarget)
+        }).and(zScheduleTarget),
+        z.object({
+            kind: z.literal('nearest_responders')
+        }).and(zNearestRespondersTargetOutput)
     ]))
 });
 
@@ -1524,12 +1801,100 @@ export const zDispatchAlertPath = z.object({
  */
 export const zDispatchAlertResponse = zAlertRead;
 
+export const zStopAutoDispatchPath = z.object({
+    alert_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zStopAutoDispatchResponse = z.void();
+
+/**
+ * Body
+ */
+export const zStartAutoDispatchBody = zAutoDispatchIn.nullable();
+
+export const zStartAutoDispatchPath = z.object({
+    alert_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zStartAutoDispatchResponse = zChainRead;
+
+export const zListDispatchCandidatesPath = z.object({
+    alert_id: z.uuid()
+});
+
+export const zListDispatchCandidatesQuery = z.object({
+    skill: z.array(z.string()).nullish(),
+    team_id: z.uuid().nullish(),
+    limit: z.int().gte(1).lte(50).optional().default(10),
+    radius_km: z.number().gt(0).lte(20000).nullish()
+});
+
+/**
+ * Successful Response
+ */
+export const zListDispatchCandidatesResponse = zCandidatesRead;
+
+export const zListDispatchOffersPath = z.object({
+    alert_id: z.uuid()
+});
+
+/**
+ * Response List Dispatch Offers
+ *
+ * Successful Response
+ */
+export const zListDispatchOffersResponse = z.array(zOfferRead);
+
+export const zOfferAlertBody = zOfferCreate;
+
+export const zOfferAlertPath = z.object({
+    alert_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zOfferAlertResponse = zOfferRead;
+
+export const zAcceptDispatchOfferPath = z.object({
+    alert_id: z.uuid(),
+    offer_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zAcceptDispatchOfferResponse = zOfferRead;
+
+/**
+ * Body
+ */
+export const zDeclineDispatchOfferBody = zDeclineIn.nullable();
+
+export const zDeclineDispatchOfferPath = z.object({
+    alert_id: z.uuid(),
+    offer_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zDeclineDispatchOfferResponse = zOfferRead;
+
 export const zListAlertLocationsPath = z.object({
     alert_id: z.uuid()
 });
 
 export const zListAlertLocationsQuery = z.object({
-    limit: z.int().gte(1).lte(1000).optional().default(200)
+    limit: z.int().gte(1).lte(1000).optional().default(200),
+    since: z.iso.datetime({ offset: true }).nullish(),
+    until: z.iso.datetime({ offset: true }).nullish()
 });
 
 /**
@@ -1549,6 +1914,17 @@ export const zRecordAlertLocationPath = z.object({
  * Successful Response
  */
 export const zRecordAlertLocationResponse = zLocationRead;
+
+export const zRecordAlertLocationsBody = zLocationBatchIn;
+
+export const zRecordAlertLocationsPath = z.object({
+    alert_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zRecordAlertLocationsResponse = zLocationBatchRead;
 
 export const zListAlertMessagesPath = z.object({
     alert_id: z.uuid()
@@ -2031,6 +2407,13 @@ export const zVerifyMyContactMethodPath = z.object({
 export const zVerifyMyContactMethodResponse = zContactMethodRead;
 
 /**
+ * Response List My Dispatch Offers
+ *
+ * Successful Response
+ */
+export const zListMyDispatchOffersResponse = z.array(zMyOfferRead);
+
+/**
  * Successful Response
  */
 export const zGetMyNotificationRulesResponse = zNotificationRules;
@@ -2215,6 +2598,13 @@ export const zRecordMyLocationBody = zLocationIn;
  */
 export const zRecordMyLocationResponse = zLocationRead;
 
+export const zRecordMyLocationsBody = zLocationBatchIn;
+
+/**
+ * Successful Response
+ */
+export const zRecordMyLocationsResponse = zLocationBatchRead;
+
 export const zGetResponderPath = z.object({
     user_id: z.uuid()
 });
@@ -2238,6 +2628,22 @@ export const zUpdateResponderPath = z.object({
  * Successful Response
  */
 export const zUpdateResponderResponse = zResponderRead;
+
+export const zListResponderLocationsPath = z.object({
+    user_id: z.uuid()
+});
+
+export const zListResponderLocationsQuery = z.object({
+    since: z.iso.datetime({ offset: true }).nullish(),
+    until: z.iso.datetime({ offset: true }).nullish(),
+    cursor: z.string().max(512).nullish(),
+    limit: z.int().gte(1).lte(200).optional().default(50)
+});
+
+/**
+ * Successful Response
+ */
+export const zListResponderLocationsResponse = zPageLocationRead;
 
 export const zListSchedulesQuery = z.object({
     cursor: z.string().max(512).nullish(),
@@ -2376,6 +2782,19 @@ export const zCreateSwapPath = z.object({
  */
 export const zCreateSwapResponse = zOverrideRead;
 
+export const zOpenLiveStreamHeaders = z.object({
+    'Last-Event-ID': z.string().max(100).nullish()
+});
+
+export const zOpenLiveStreamQuery = z.object({
+    last_event_id: z.string().max(100).nullish()
+});
+
+/**
+ * The event stream
+ */
+export const zOpenLiveStreamResponse = z.string();
+
 export const zListTeamsQuery = z.object({
     parent_id: z.uuid().nullish(),
     cursor: z.string().max(512).nullish(),
@@ -2430,6 +2849,30 @@ export const zUpdateTeamPath = z.object({
  * Successful Response
  */
 export const zUpdateTeamResponse = zTeamRead;
+
+export const zGetTeamDispatchSettingsPath = z.object({
+    team_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zGetTeamDispatchSettingsResponse = zDispatchSettingsRead;
+
+export const zPutTeamDispatchSettingsBody = zDispatchSettingsIn;
+
+export const zPutTeamDispatchSettingsHeaders = z.object({
+    'If-Match': z.string().nullish()
+});
+
+export const zPutTeamDispatchSettingsPath = z.object({
+    team_id: z.uuid()
+});
+
+/**
+ * Successful Response
+ */
+export const zPutTeamDispatchSettingsResponse = zDispatchSettingsRead;
 
 export const zListTeamMembersPath = z.object({
     team_id: z.uuid()

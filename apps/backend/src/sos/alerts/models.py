@@ -50,7 +50,11 @@ class AlertLocation(IdMixin, Base):
     """One point of the trail of the person in danger."""
 
     __tablename__ = "alert_locations"
-    __table_args__ = (Index("ix_alert_locations_alert_time", "alert_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_alert_locations_alert_time", "alert_id", "recorded_at"),
+        # Retention deletes by age across every alert.
+        Index("ix_alert_locations_recorded_at", "recorded_at"),
+    )
 
     organization_id: Mapped[UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     alert_id: Mapped[UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -10,10 +10,14 @@ from sos.alerts.dependencies import Filters, IdempotencyKey
 from sos.alerts.domain import AlertAction
 from sos.alerts.schemas import AlertCreate, AlertRead, AssignmentCreate, AssignmentRead
 from sos.auth.dependencies import CurrentPrincipal, StaffPrincipal
+from sos.auth.principal import Principal
 from sos.core.dependencies import UnitOfWorkDep
 from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.core.schemas import LocationIn, LocationRead, TransitionIn
+from sos.locations.limits import RATE_LIMITED_RESPONSE, LocationLimiter, LocationRateLimiter
+from sos.locations.schemas import LocationBatchIn, LocationBatchRead, Since, Until
+from sos.users.domain import Role
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -100,16 +104,45 @@ for _action, _summary in (
     _transition_route(_action, _summary)
 
 
+async def _limit_unless_in_danger(limiter: LocationRateLimiter, principal: Principal) -> None:
+    """The person in danger is never refused a fix of their own SOS (a reporter writes only to their own open alert);
+    staff and responders adding points count against their limit."""
+    if principal.role is not Role.REPORTER:
+        await limiter.take(principal.user_id)
+
+
+_TRAIL_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The alert is closed"},
+    **RATE_LIMITED_RESPONSE,
+}
+
+
 @router.post(
     "/{alert_id}/locations",
     status_code=status.HTTP_201_CREATED,
     operation_id="record_alert_location",
     summary="Add a point to the alert's location trail",
+    responses=_TRAIL_WRITE_RESPONSES,
 )
 async def record_location(
-    alert_id: UUID, body: LocationIn, principal: CurrentPrincipal, uow: UnitOfWorkDep
+    alert_id: UUID, body: LocationIn, principal: CurrentPrincipal, uow: UnitOfWorkDep, limiter: LocationLimiter
 ) -> LocationRead:
+    await _limit_unless_in_danger(limiter, principal)
     return await service.record_location(uow, principal, alert_id, body)
+
+
+@router.post(
+    "/{alert_id}/locations/batch",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="record_alert_locations",
+    summary="Add a batch of points, such as the queue a phone kept while offline; one upload against the limit",
+    responses=_TRAIL_WRITE_RESPONSES,
+)
+async def record_locations(
+    alert_id: UUID, body: LocationBatchIn, principal: CurrentPrincipal, uow: UnitOfWorkDep, limiter: LocationLimiter
+) -> LocationBatchRead:
+    await _limit_unless_in_danger(limiter, principal)
+    return await service.record_locations(uow, principal, alert_id, body)
 
 
 @router.get("/{alert_id}/locations", operation_id="list_alert_locations", summary="The location trail")
@@ -117,9 +150,11 @@ async def list_locations(
     alert_id: UUID,
     principal: CurrentPrincipal,
     uow: UnitOfWorkDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000, description="The newest this many points, oldest first")] = 200,
+    since: Since = None,
+    until: Until = None,
 ) -> list[LocationRead]:
-    return await service.list_locations(uow, principal, alert_id, limit=limit)
+    return await service.list_locations(uow, principal, alert_id, limit=limit, since=since, until=until)
 
 
 @router.post(

@@ -38,6 +38,9 @@ from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.schemas import LocationIn, LocationRead
 from sos.core.state_machine import TransitionNotAllowed
 from sos.core.uow import UnitOfWork
+from sos.locations.domain import Fix, capped, in_order, refuse_backwards_window
+from sos.locations.schemas import LocationBatchIn, LocationBatchRead, fix_of, read_of
+from sos.locations.trail import not_yet_stored
 from sos.teams.models import Team
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership
@@ -368,64 +371,116 @@ async def transition(
 
 
 async def record_location(uow: UnitOfWork, principal: Principal, alert_id: UUID, location: LocationIn) -> LocationRead:
-    """Adds a point to the trail; the alert's position follows the newest fix."""
+    """Adds one point to the trail; see :func:`_record_fixes`."""
+    now = utcnow()
+    fix = capped(fix_of(location, default_time=now), now)
+    await _record_fixes(uow, principal, alert_id, [fix], now)
+    return read_of(fix)
+
+
+async def record_locations(
+    uow: UnitOfWork, principal: Principal, alert_id: UUID, batch: LocationBatchIn
+) -> LocationBatchRead:
+    """Adds a batch of points, such as the queue a phone kept while offline, oldest first; see :func:`_record_fixes`."""
+    now = utcnow()
+    fixes = [capped(fix, now) for fix in in_order(fix_of(item, default_time=now) for item in batch.fixes)]
+    stored, position = await _record_fixes(uow, principal, alert_id, fixes, now)
+    return LocationBatchRead(stored=len(stored), duplicates=len(batch.fixes) - len(stored), last_location=position)
+
+
+async def _record_fixes(
+    uow: UnitOfWork, principal: Principal, alert_id: UUID, fixes: Sequence[Fix], now: datetime
+) -> tuple[list[Fix], LocationRead]:
+    """Stores the fixes (oldest first) the trail lacks, with one ``alert.location_recorded`` each, in one commit.
+
+    Whoever raised the alert, and staff, add to the trail while the alert is open; a closed alert's trail no longer
+    changes (409). The alert's row stays locked until the commit, so a trail point never lands after a concurrent
+    resolve or cancel. The alert's position follows the newest fix; an older one only joins the trail. A device
+    clock running ahead counts as now (the caller caps the fixes): the person in danger is never refused over their
+    clock. Returns the stored fixes and the alert's position after the upload."""
     async with uow:
-        row = await _fetch(uow, principal, alert_id)
+        row = await _fetch(uow, principal, alert_id, lock=True)
         if not principal.is_staff and row.reporter_id != principal.user_id:
             raise Forbidden("Only the person who raised the alert, or staff, can add to its trail.")
         if AlertStatus(row.status) not in OPEN_STATUSES:
             raise Conflict("The alert is closed; its trail no longer changes.", code=ErrorCode.ALERT_CLOSED)
-        now = utcnow()
-        recorded_at = _fix_time(location, now)
-        await uow.connection.execute(
-            insert(AlertLocation).values(
-                id=new_id(),
-                organization_id=principal.organization_id,
-                alert_id=alert_id,
-                lat=location.lat,
-                lon=location.lon,
-                accuracy_m=location.accuracy_m,
-                recorded_at=recorded_at,
-                received_at=now,
-            )
+        new = await not_yet_stored(
+            uow, fixes, owner=AlertLocation.alert_id, owner_id=alert_id, recorded_at=AlertLocation.recorded_at
         )
-        await uow.connection.execute(
-            update(_ALERTS)
-            .where(Alert.id == alert_id, Alert.located_at <= recorded_at)
-            .values(
-                lat=location.lat,
-                lon=location.lon,
-                accuracy_m=location.accuracy_m,
-                located_at=recorded_at,
-                updated_at=now,
+        position = LocationRead(lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m, recorded_at=row.located_at)
+        if new:
+            await uow.connection.execute(
+                insert(AlertLocation),
+                [
+                    {
+                        "id": new_id(),
+                        "organization_id": row.organization_id,
+                        "alert_id": alert_id,
+                        "lat": fix.lat,
+                        "lon": fix.lon,
+                        "accuracy_m": fix.accuracy_m,
+                        "recorded_at": fix.recorded_at,
+                        "received_at": now,
+                    }
+                    for fix in new
+                ],
             )
-        )
-        uow.record(
-            alert_event(
-                "location_recorded",
-                alert_id=alert_id,
-                organization_id=principal.organization_id,
-                actor_id=principal.user_id,
-                lat=location.lat,
-                lon=location.lon,
-                accuracy_m=location.accuracy_m,
-                recorded_at=recorded_at,
+            newest = new[-1]
+            if newest.recorded_at >= row.located_at:
+                await uow.connection.execute(
+                    update(_ALERTS)
+                    .where(Alert.id == alert_id, Alert.located_at <= newest.recorded_at)
+                    .values(
+                        lat=newest.lat,
+                        lon=newest.lon,
+                        accuracy_m=newest.accuracy_m,
+                        located_at=newest.recorded_at,
+                        updated_at=now,
+                    )
+                )
+                position = read_of(newest)
+            uow.record(
+                *(
+                    alert_event(
+                        "location_recorded",
+                        alert_id=alert_id,
+                        organization_id=row.organization_id,
+                        actor_id=principal.user_id,
+                        lat=fix.lat,
+                        lon=fix.lon,
+                        accuracy_m=fix.accuracy_m,
+                        recorded_at=fix.recorded_at,
+                    )
+                    for fix in new
+                )
             )
-        )
         await uow.commit()
-    return LocationRead(lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m, recorded_at=recorded_at)
+    return new, position
 
 
-async def list_locations(uow: UnitOfWork, principal: Principal, alert_id: UUID, *, limit: int) -> list[LocationRead]:
-    """The newest ``limit`` points of the trail, oldest first."""
+async def list_locations(
+    uow: UnitOfWork,
+    principal: Principal,
+    alert_id: UUID,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[LocationRead]:
+    """The newest ``limit`` points of the trail taken in ``[since, until)``, oldest first."""
+    refuse_backwards_window(since, until)
+    query = select(AlertLocation.lat, AlertLocation.lon, AlertLocation.accuracy_m, AlertLocation.recorded_at).where(
+        AlertLocation.alert_id == alert_id
+    )
+    if since is not None:
+        query = query.where(AlertLocation.recorded_at >= since)
+    if until is not None:
+        query = query.where(AlertLocation.recorded_at < until)
     async with uow.read():
         await _fetch(uow, principal, alert_id)
         rows = (
             await uow.connection.execute(
-                select(AlertLocation.lat, AlertLocation.lon, AlertLocation.accuracy_m, AlertLocation.recorded_at)
-                .where(AlertLocation.alert_id == alert_id)
-                .order_by(AlertLocation.recorded_at.desc())
-                .limit(limit)
+                query.order_by(AlertLocation.recorded_at.desc(), AlertLocation.id.desc()).limit(limit)
             )
         ).all()
     return [LocationRead.model_validate(row._mapping) for row in reversed(rows)]

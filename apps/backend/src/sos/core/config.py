@@ -126,14 +126,50 @@ class Settings(BaseSettings):
     )
     rate_limit_storage_url: str = Field(
         default="memory://",
-        description="Where per-provider rate limits are counted: memory:// per process, or async+redis://host:port "
-        "to share them between workers",
+        description="Where per-provider and location-upload rate limits are counted: memory:// per process, or "
+        "async+redis://host:port to share them between workers and replicas",
     )
     sms_bundle_window_seconds: float = Field(
         default=60.0,
         ge=0,
         le=3600,
         description="After an SMS to a number, further alerts for it within this window go out together in one SMS",
+    )
+
+    stream_backend: Literal["memory", "redis"] = Field(
+        default="memory",
+        description="Where the live event stream is kept and fanned out: memory (one process, the embedded mode) or "
+        "redis (shared by every API replica, through SOS_REDIS_URL)",
+    )
+    stream_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="How often an idle stream connection gets a heartbeat"
+    )
+    stream_retention_events: int = Field(
+        default=10_000,
+        ge=100,
+        le=10_000_000,
+        description="Events kept per organization for Last-Event-ID replay; a client further behind resyncs",
+    )
+    stream_client_queue_size: int = Field(
+        default=512, ge=8, le=100_000, description="Events buffered for one slow client before it is dropped to resync"
+    )
+    location_updates_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=6000,
+        description="Location uploads (one fix, or a batch of up to 100) one user may send per minute; more get a 429",
+    )
+    location_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days raw location trails are kept before they are deleted"
+    )
+    routing_url: str = Field(
+        default="",
+        max_length=300,
+        description="An OSRM-compatible routing service (its table API) to rank responders by road ETA; empty "
+        "ranks by straight-line distance",
+    )
+    routing_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="How long dispatch waits for road ETAs before ranking by distance"
     )
 
     web_dir: Path | None = Field(

@@ -20,6 +20,7 @@ from sos.core.scheduler import Scheduler
 from sos.core.security import TokenSigner, load_or_create_signing_key
 from sos.core.uow import UnitOfWorkFactory
 from sos.providers.runtime import DeliveryRuntime
+from sos.stream.runtime import LiveStream, build_live_stream
 
 logger = logging.getLogger("sos.container")
 
@@ -36,6 +37,7 @@ class Container:
     jobs: JobQueue
     scheduler: Scheduler
     delivery: DeliveryRuntime
+    stream: LiveStream
 
     @property
     def runs_relay_in_process(self) -> bool:
@@ -44,6 +46,8 @@ class Container:
 
     async def start(self) -> None:
         await self.memberships.start()
+        # Before the relay: with Redis, the hub is subscribed to the fan-out before any change is appended.
+        await self.stream.start(self.memberships)
         await self.jobs.start()
         if self.runs_relay_in_process:
             await self.start_publisher()
@@ -70,6 +74,8 @@ class Container:
             logger.warning("Kafka is not reachable yet; the relay keeps trying: %s", exc)
 
     async def stop(self) -> None:
+        # Open streams end first; clients reconnect (to another replica) with their cursors.
+        self.stream.close_streams()
         await self.scheduler.stop()
         await self.memberships.stop()
         await self.relay.stop()
@@ -77,6 +83,8 @@ class Container:
         if isinstance(publisher, KafkaPublisher):
             await publisher.stop()
         await self.jobs.stop()
+        # After the relay's final drain, which still appends to the stream log.
+        await self.stream.stop()
         await self.delivery.close()
 
     async def dispose(self) -> None:
@@ -99,7 +107,8 @@ def bootstrap(settings: Settings) -> Container:
     uow_factory = UnitOfWorkFactory(engine)
     jobs = build_job_queue(settings, uow_factory)
     bus = InProcessEventBus(uow_factory, max_attempts=settings.consumer_max_attempts)
-    for consumer in build_consumers(jobs):
+    stream = build_live_stream(settings)
+    for consumer in build_consumers(settings, jobs, stream.log):
         bus.subscribe(consumer)
     relay = OutboxRelay(
         engine,
@@ -117,9 +126,9 @@ def bootstrap(settings: Settings) -> Container:
         poll_seconds=settings.membership_poll_seconds,
     )
     scheduler = Scheduler(
-        build_due_work(uow_factory, jobs),
+        build_due_work(uow_factory, jobs, settings),
         poll_seconds=settings.scheduler_poll_seconds,
         batch_size=settings.scheduler_batch_size,
     )
     delivery = DeliveryRuntime.attach(settings, uow_factory)
-    return Container(settings, engine, uow_factory, signer, bus, relay, memberships, jobs, scheduler, delivery)
+    return Container(settings, engine, uow_factory, signer, bus, relay, memberships, jobs, scheduler, delivery, stream)

@@ -50,6 +50,7 @@ from sos.core.events import DomainEvent
 from sos.core.jobs import build_job_queue
 from sos.core.kafka import client_options, decode_event
 from sos.core.uow import UnitOfWorkFactory
+from sos.stream.runtime import build_stream_log
 
 logger = logging.getLogger("sos.consumers")
 
@@ -645,9 +646,11 @@ async def run_consumers(
     engine = create_engine(settings)
     uow_factory = UnitOfWorkFactory(engine)
     jobs = build_job_queue(settings, uow_factory)
+    stream_log = build_stream_log(settings)
     restore_signals = _stop_on_signals(stop)
     try:
-        groups = ConsumerGroups(select_consumers(build_consumers(jobs), names), uow_factory, settings, tuning=tuning)
+        consumers = select_consumers(build_consumers(settings, jobs, stream_log), names)
+        groups = ConsumerGroups(consumers, uow_factory, settings, tuning=tuning)
         await jobs.start()
         try:
             await groups.run(stop)
@@ -655,4 +658,6 @@ async def run_consumers(
             await jobs.stop()
     finally:
         restore_signals()
+        if stream_log is not None:
+            await stream_log.close()
         await engine.dispose()

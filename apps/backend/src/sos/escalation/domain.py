@@ -17,12 +17,18 @@ MAX_TIERS = 20
 MAX_TARGETS_PER_TIER = 50
 
 
+MIN_NEAREST_COUNT = 1
+MAX_NEAREST_COUNT = 10
+
+
 class TargetKind(StrEnum):
-    """Who a tier reaches. The dispatch issue adds ``nearest_responders`` (the N nearest available responders)."""
+    """Who a tier reaches."""
 
     USER = "user"
     TEAM = "team"
     SCHEDULE = "schedule"
+    NEAREST_RESPONDERS = "nearest_responders"
+    """The N available responders nearest to the alert (optionally of one team, with given skills) at the step."""
 
 
 class EscalationStatus(StrEnum):

@@ -3,10 +3,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Double, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sos.core.db import Base, IdMixin, TimestampMixin
+from sos.core.db import Base, IdMixin, JSONValue, TimestampMixin
 from sos.core.enums import str_enum
 from sos.escalation.domain import EscalationStatus, TargetKind
 
@@ -43,15 +43,17 @@ class EscalationTier(IdMixin, Base):
 
 
 class EscalationTarget(IdMixin, Base):
-    """One user, team or schedule a tier reaches; exactly the reference its kind names is set."""
+    """One user, team or schedule a tier reaches, with exactly the reference its kind names set; or the ``count``
+    nearest available responders, optionally of one team (``team_id``), with ``skills``, within ``radius_km``."""
 
     __tablename__ = "escalation_targets"
     __table_args__ = (
         UniqueConstraint("tier_id", "position"),
         CheckConstraint(
-            "(CASE WHEN user_id IS NULL THEN 0 ELSE 1 END)"
+            "(kind = 'nearest_responders' AND user_id IS NULL AND schedule_id IS NULL AND nearest_count IS NOT NULL)"
+            " OR ((CASE WHEN user_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN team_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN schedule_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN schedule_id IS NULL THEN 0 ELSE 1 END) = 1)",
             name="one_reference",
         ),
         Index("ix_escalation_targets_user", "user_id"),
@@ -66,6 +68,9 @@ class EscalationTarget(IdMixin, Base):
     # Deleting a team or schedule a policy pages is refused: it would silently leave a tier paging nobody.
     team_id: Mapped[UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
     schedule_id: Mapped[UUID | None] = mapped_column(ForeignKey("oncall_schedules.id", ondelete="RESTRICT"))
+    nearest_count: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[list[str] | None] = mapped_column(JSONValue)
+    radius_km: Mapped[float | None] = mapped_column(Double)
 
 
 class AlertEscalation(IdMixin, Base):

@@ -8,7 +8,7 @@ the same step twice, and a crash before the commit leaves the step due for the n
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,9 @@ from sos.alerts.events import alert_event
 from sos.alerts.models import Alert, AlertAssignment
 from sos.core.ids import new_id
 from sos.core.uow import UnitOfWork, UnitOfWorkFactory
+from sos.dispatch.domain import DEFAULT_RADIUS_KM
+from sos.dispatch.offers import Pick, hold_nearest
+from sos.dispatch.routing import Routing
 from sos.escalation import state
 from sos.escalation.domain import EscalationStatus, Position, StopReason, TargetKind, next_position
 from sos.escalation.events import escalation_event
@@ -35,16 +38,40 @@ RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
+class TierTarget:
+    id: UUID
+    kind: TargetKind
+    reference: UUID | None
+    """The user, team or schedule; for ``nearest_responders``, the team its responders must belong to, if any."""
+    count: int = 0
+    skills: tuple[str, ...] = ()
+    radius_km: float | None = None
+
+    def described(self) -> dict[str, Any]:
+        """The target as ``alert.escalated`` names it."""
+        if self.kind is not TargetKind.NEAREST_RESPONDERS:
+            return {"kind": self.kind.value, "id": self.reference}
+        return {
+            "kind": self.kind.value,
+            "id": self.id,
+            "count": self.count,
+            "team_id": self.reference,
+            "skills": list(self.skills),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Tier:
     position: int
     delay_minutes: int
-    targets: list[tuple[TargetKind, UUID]]
+    targets: list[TierTarget]
 
 
 @dataclass(frozen=True, slots=True)
 class Reached:
     user_ids: list[UUID]
     responder_ids: list[UUID]
+    nearest: list[Pick] = field(default_factory=list)
 
 
 _STOPPED_BY_STATUS = {
@@ -63,10 +90,14 @@ async def _tiers(uow: UnitOfWork, policy_id: UUID) -> list[Tier]:
         select(
             EscalationTier.position,
             EscalationTier.delay_minutes,
+            EscalationTarget.id.label("target_id"),
             EscalationTarget.kind,
             EscalationTarget.user_id,
             EscalationTarget.team_id,
             EscalationTarget.schedule_id,
+            EscalationTarget.nearest_count,
+            EscalationTarget.skills,
+            EscalationTarget.radius_km,
         )
         .outerjoin(EscalationTarget, EscalationTarget.tier_id == EscalationTier.id)
         .where(EscalationTier.policy_id == policy_id)
@@ -76,18 +107,30 @@ async def _tiers(uow: UnitOfWork, policy_id: UUID) -> list[Tier]:
     for row in rows:
         tier = tiers.setdefault(row.position, Tier(row.position, row.delay_minutes, []))
         if row.kind is not None:
-            tier.targets.append((TargetKind(row.kind), row.user_id or row.team_id or row.schedule_id))
+            tier.targets.append(
+                TierTarget(
+                    id=row.target_id,
+                    kind=TargetKind(row.kind),
+                    reference=row.user_id or row.team_id or row.schedule_id,
+                    count=row.nearest_count or 0,
+                    skills=tuple(row.skills or ()),
+                    radius_km=row.radius_km,
+                )
+            )
     return list(tiers.values())
 
 
-async def _reach(uow: UnitOfWork, organization_id: UUID, tier: Tier, now: datetime, *, reporter_id: UUID) -> Reached:
-    """The tier's targets as people: teams by their current members, schedules by whoever is on call now.
+async def _reach(uow: UnitOfWork, alert: Any, tier: Tier, now: datetime, routing: Routing | None) -> Reached:
+    """The tier's targets as people: teams by their current members, schedules by whoever is on call now, and
+    ``nearest_responders`` by the nearest available responders, held for the alert (see ``sos.dispatch``).
 
     Only active staff count (reporters may sit in teams or on schedules but are not paged), and never the person
     in danger themselves.
     """
+    organization_id, reporter_id = alert.organization_id, alert.reporter_id
     candidates: list[UUID] = []
-    team_ids = [ref for kind, ref in tier.targets if kind is TargetKind.TEAM]
+    nearest: list[Pick] = []
+    team_ids = [target.reference for target in tier.targets if target.kind is TargetKind.TEAM]
     members: dict[UUID, list[UUID]] = {}
     if team_ids:
         rows = await uow.connection.execute(
@@ -97,10 +140,26 @@ async def _reach(uow: UnitOfWork, organization_id: UUID, tier: Tier, now: dateti
         )
         for row in rows:
             members.setdefault(row.team_id, []).append(row.user_id)
-    for kind, ref in tier.targets:
-        if kind is TargetKind.USER:
+    for target in tier.targets:
+        ref = target.reference
+        if target.kind is TargetKind.NEAREST_RESPONDERS:
+            picks = await hold_nearest(
+                uow,
+                alert,
+                count=target.count,
+                team_id=ref,
+                skills=target.skills,
+                radius_km=target.radius_km or DEFAULT_RADIUS_KM,
+                now=now,
+                routing=routing,
+            )
+            nearest += picks
+            candidates += [pick.responder_id for pick in picks]
+        elif ref is None:
+            continue
+        elif target.kind is TargetKind.USER:
             candidates.append(ref)
-        elif kind is TargetKind.TEAM:
+        elif target.kind is TargetKind.TEAM:
             candidates += members.get(ref, [])
         else:
             candidates += await on_call_user_ids(uow.connection, organization_id, ref, now)
@@ -119,7 +178,7 @@ async def _reach(uow: UnitOfWork, organization_id: UUID, tier: Tier, now: dateti
         )
     }
     user_ids = [user_id for user_id in wanted if user_id in roles]
-    return Reached(user_ids, [user_id for user_id in user_ids if roles[user_id] is Role.RESPONDER])
+    return Reached(user_ids, [user_id for user_id in user_ids if roles[user_id] is Role.RESPONDER], nearest)
 
 
 async def _assign(uow: UnitOfWork, escalation: Any, responder_ids: list[UUID], now: datetime) -> list[UUID]:
@@ -173,8 +232,9 @@ class _ClaimLost(Exception):
 class EscalationDueWork:
     name = "escalation"
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, routing: Routing | None = None) -> None:
         self._uow_factory = uow_factory
+        self._routing = routing
 
     async def run_due(self, now: datetime, limit: int) -> int:
         """Performs up to ``limit`` due steps, each in its own transaction; returns how many it performed."""
@@ -228,9 +288,7 @@ class EscalationDueWork:
 
     async def _step(self, uow: UnitOfWork, escalation: Any, now: datetime) -> None:
         alert = (
-            await uow.connection.execute(
-                select(Alert.status, Alert.reporter_id).where(Alert.id == escalation.alert_id).with_for_update()
-            )
+            await uow.connection.execute(select(Alert).where(Alert.id == escalation.alert_id).with_for_update())
         ).one()
         status = AlertStatus(alert.status)
         if status is not AlertStatus.TRIGGERED:
@@ -244,8 +302,18 @@ class EscalationDueWork:
         # A policy replaced mid-escalation may have fewer tiers now; carry on from its last one.
         index = min(escalation.tier_index, len(tiers) - 1)
         tier = tiers[index]
-        reached = await _reach(uow, escalation.organization_id, tier, now, reporter_id=alert.reporter_id)
+        reached = await _reach(uow, alert, tier, now, self._routing)
         await _assign(uow, escalation, reached.responder_ids, now)
+        nearest = [
+            {
+                "responder_id": pick.responder_id,
+                "rank": pick.rank,
+                "distance_m": pick.distance_m,
+                "eta_seconds": pick.eta_seconds,
+                "reason": pick.reason,
+            }
+            for pick in reached.nearest
+        ]
         uow.record(
             escalation_event(
                 "escalated",
@@ -257,7 +325,8 @@ class EscalationDueWork:
                 cycle=escalation.cycle,
                 user_ids=reached.user_ids,
                 responder_ids=reached.responder_ids,
-                targets=[{"kind": kind.value, "id": ref} for kind, ref in tier.targets],
+                targets=[target.described() for target in tier.targets],
+                **({"nearest": nearest} if any(t.kind is TargetKind.NEAREST_RESPONDERS for t in tier.targets) else {}),
             )
         )
         following = next_position(

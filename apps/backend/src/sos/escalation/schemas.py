@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sos.core.schemas import ReadModel, StrictInput
+from sos.dispatch.domain import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
 from sos.escalation.domain import (
     MAX_DELAY_MINUTES,
+    MAX_NEAREST_COUNT,
     MAX_REPEAT_COUNT,
     MAX_TARGETS_PER_TIER,
     MAX_TIERS,
     MIN_DELAY_MINUTES,
+    MIN_NEAREST_COUNT,
     TargetKind,
 )
+from sos.responders.schemas import Skills
 
 PolicyName = Annotated[str, Field(min_length=1, max_length=120)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -28,6 +32,10 @@ class UserTarget(StrictInput):
     def reference(self) -> UUID:
         return self.user_id
 
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind.value, self.user_id)
+
 
 class TeamTarget(StrictInput):
     kind: Literal[TargetKind.TEAM]
@@ -36,6 +44,10 @@ class TeamTarget(StrictInput):
     @property
     def reference(self) -> UUID:
         return self.team_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind.value, self.team_id)
 
 
 class ScheduleTarget(StrictInput):
@@ -46,8 +58,40 @@ class ScheduleTarget(StrictInput):
     def reference(self) -> UUID:
         return self.schedule_id
 
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind.value, self.schedule_id)
 
-Target = Annotated[UserTarget | TeamTarget | ScheduleTarget, Field(discriminator="kind")]
+
+class NearestRespondersTarget(StrictInput):
+    kind: Literal[TargetKind.NEAREST_RESPONDERS]
+    count: int = Field(
+        strict=True,
+        ge=MIN_NEAREST_COUNT,
+        le=MAX_NEAREST_COUNT,
+        description="How many of the nearest available responders the step pages and assigns",
+    )
+    team_id: UUID | None = Field(default=None, description="Only members of this team")
+    skills: Skills = Field(default_factory=list, description="Only responders with all of these skills")
+    radius_km: float | None = Field(
+        default=None, gt=0, le=MAX_RADIUS_KM, description=f"How far from the alert to look; {DEFAULT_RADIUS_KM:g} km"
+    )
+
+    @field_validator("skills")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @property
+    def reference(self) -> UUID | None:
+        return self.team_id
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind.value, self.team_id, tuple(sorted(self.skills)), self.radius_km)
+
+
+Target = Annotated[UserTarget | TeamTarget | ScheduleTarget | NearestRespondersTarget, Field(discriminator="kind")]
 
 
 class TierIn(StrictInput):
@@ -61,12 +105,12 @@ class TierIn(StrictInput):
 
     @model_validator(mode="after")
     def _no_duplicate_targets(self) -> TierIn:
-        seen: set[tuple[str, UUID]] = set()
+        seen: set[tuple[Any, ...]] = set()
         for target in self.targets:
-            key = (target.kind.value, target.reference)
-            if key in seen:
-                raise ValueError(f"targets name {target.kind.value} {target.reference} more than once")
-            seen.add(key)
+            if target.key in seen:
+                what = target.kind.value if target.reference is None else f"{target.kind.value} {target.reference}"
+                raise ValueError(f"targets name {what} more than once")
+            seen.add(target.key)
         return self
 
 

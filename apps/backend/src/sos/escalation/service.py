@@ -22,7 +22,7 @@ from sos.core.uow import UnitOfWork
 from sos.escalation.domain import StopReason, TargetKind
 from sos.escalation.events import policy_event
 from sos.escalation.models import EscalationPolicy, EscalationTarget, EscalationTier
-from sos.escalation.schemas import PolicyIn, PolicyRead, Target, TierRead
+from sos.escalation.schemas import NearestRespondersTarget, PolicyIn, PolicyRead, Target, TierRead
 from sos.escalation.state import stop_policy_escalations
 from sos.organizations.service import lock_organization
 from sos.schedules.models import OnCallSchedule
@@ -58,6 +58,14 @@ def _check_version(row: Any, expected_version: int | None) -> None:
 
 def _target(row: Any) -> dict[str, Any]:
     kind = TargetKind(row.kind)
+    if kind is TargetKind.NEAREST_RESPONDERS:
+        return {
+            "kind": kind,
+            "count": row.nearest_count,
+            "team_id": row.team_id,
+            "skills": list(row.skills or []),
+            "radius_km": row.radius_km,
+        }
     return {"kind": kind, f"{kind.value}_id": getattr(row, f"{kind.value}_id")}
 
 
@@ -145,7 +153,11 @@ async def _require_references(uow: UnitOfWork, organization_id: UUID, data: Poli
         for t, tier in enumerate(data.tiers)
         for n, target in enumerate(tier.targets)
     ]
-    team_ids = {target.reference for _, target in targets if target.kind is TargetKind.TEAM}
+    team_ids = {
+        target.reference
+        for _, target in targets
+        if target.kind in {TargetKind.TEAM, TargetKind.NEAREST_RESPONDERS} and target.reference is not None
+    }
     if data.team_id is not None:
         team_ids.add(data.team_id)
     teams = await _existing(uow, Team, organization_id, team_ids)
@@ -160,6 +172,9 @@ async def _require_references(uow: UnitOfWork, organization_id: UUID, data: Poli
         field = f"{pointer}/{target.kind.value}_id"
         if target.kind is TargetKind.TEAM and target.reference not in teams:
             problems.append(_problem(field, "no such team in your organization"))
+        elif target.kind is TargetKind.NEAREST_RESPONDERS and target.reference is not None:
+            if target.reference not in teams:
+                problems.append(_problem(f"{pointer}/team_id", "no such team in your organization"))
         elif target.kind is TargetKind.SCHEDULE and target.reference not in schedules:
             problems.append(_problem(field, "no such schedule in your organization"))
         elif target.kind is TargetKind.USER:
@@ -203,24 +218,31 @@ def _team_taken(team_id: UUID | None) -> Conflict:
     )
 
 
+def _target_row(tier_id: UUID, position: int, target: Target) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": new_id(),
+        "tier_id": tier_id,
+        "position": position,
+        "kind": target.kind,
+        "user_id": target.reference if target.kind is TargetKind.USER else None,
+        "team_id": target.reference if target.kind in {TargetKind.TEAM, TargetKind.NEAREST_RESPONDERS} else None,
+        "schedule_id": target.reference if target.kind is TargetKind.SCHEDULE else None,
+        "nearest_count": None,
+        "skills": None,
+        "radius_km": None,
+    }
+    if isinstance(target, NearestRespondersTarget):
+        row |= {"nearest_count": target.count, "skills": target.skills, "radius_km": target.radius_km}
+    return row
+
+
 async def _write_tiers(uow: UnitOfWork, policy_id: UUID, data: PolicyIn) -> None:
     tiers: list[dict[str, Any]] = []
     targets: list[dict[str, Any]] = []
     for position, tier in enumerate(data.tiers):
         tier_id = new_id()
         tiers.append({"id": tier_id, "policy_id": policy_id, "position": position, "delay_minutes": tier.delay_minutes})
-        targets += [
-            {
-                "id": new_id(),
-                "tier_id": tier_id,
-                "position": n,
-                "kind": target.kind,
-                "user_id": target.reference if target.kind is TargetKind.USER else None,
-                "team_id": target.reference if target.kind is TargetKind.TEAM else None,
-                "schedule_id": target.reference if target.kind is TargetKind.SCHEDULE else None,
-            }
-            for n, target in enumerate(tier.targets)
-        ]
+        targets += [_target_row(tier_id, n, target) for n, target in enumerate(tier.targets)]
     await uow.connection.execute(insert(EscalationTier), tiers)
     await uow.connection.execute(insert(EscalationTarget), targets)
 

@@ -3,7 +3,11 @@ jobs after the commit; an acknowledged or closed alert cancels the pages still w
 
 ``alert.escalated`` notifies every user of the escalation step; ``alert.assigned`` by a person (not by an escalation,
 whose own ``alert.escalated`` already notifies) notifies each assigned responder and the current members of each
-assigned team.
+assigned team. ``alert.offer_made`` pages the responder a dispatch offer goes to; the offer being accepted,
+declined, withdrawn or expiring cancels what is still waiting for them. A team in auto-dispatch mode is not paged as a
+whole when it is assigned: its members hear of the alert one offer at a time. ``alert.dispatch_exhausted`` tells whoever
+started the auto-dispatch that nobody took the alert and, for a team's auto-dispatch, pages the members it never
+offered the alert to (those without a recent location, or not available), as assigning the team would have.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from sos.core.bus import Consumer
 from sos.core.events import DomainEvent
 from sos.core.jobs import JobQueue
 from sos.core.uow import UnitOfWork
+from sos.dispatch.domain import DispatchMode
+from sos.dispatch.models import DispatchOffer, TeamDispatchSettings
 from sos.notifications import service
 from sos.notifications.domain import Urgency
 from sos.notifications.service import Content
@@ -28,6 +34,7 @@ from sos.teams.models import TeamMember
 DIRECT_SENDS = frozenset({"contact_method.verification_sent", "contact_method.test_requested"})
 """Events whose ``notification_id`` names a notification created with them, to be sent now."""
 ENDS_PAGING = frozenset({"alert.acknowledged", "alert.resolved", "alert.cancelled"})
+ENDS_OFFER = frozenset({"alert.offer_accepted", "alert.offer_expired", "alert.offer_declined", "alert.offer_withdrawn"})
 
 
 def _uuids(values: Any) -> list[UUID]:
@@ -47,6 +54,8 @@ class NotificationConsumer(Consumer):
                 due.append(UUID(str(event.payload["notification_id"])))
             elif event.type in ENDS_PAGING:
                 await service.cancel_pages(uow, event)
+            elif event.type in ENDS_OFFER:
+                await _cancel_offer_pages(uow, event)
             else:
                 due += await self._notify(uow, event)
         if due:
@@ -57,6 +66,10 @@ class NotificationConsumer(Consumer):
             recipients = _uuids(event.payload.get("user_ids"))
         elif event.type == "alert.assigned" and not event.payload.get("escalation_id"):
             recipients = await self._assignees(uow, event)
+        elif event.type == "alert.offer_made":
+            recipients = _uuids([event.payload["responder_id"]])
+        elif event.type == "alert.dispatch_exhausted":
+            recipients = await self._left_out(uow, event)
         else:
             return []
         alert = await self._alert(uow, event)
@@ -69,7 +82,7 @@ class NotificationConsumer(Consumer):
 
     async def _assignees(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
         responders = _uuids(event.payload.get("responder_ids"))
-        team_ids = _uuids(event.payload.get("team_ids"))
+        team_ids = await _paged_teams(uow, _uuids(event.payload.get("team_ids")))
         members: list[UUID] = []
         if team_ids:
             rows = await uow.connection.execute(
@@ -79,6 +92,26 @@ class NotificationConsumer(Consumer):
             )
             members = list(rows.scalars())
         return [user_id for user_id in dict.fromkeys(responders + members) if user_id != event.actor_id]
+
+    async def _left_out(self, uow: UnitOfWork, event: DomainEvent) -> list[UUID]:
+        """Whoever started an auto-dispatch that ran out, and the members of its team it never reached."""
+        starter = _uuids([event.payload["started_by_id"]] if event.payload.get("started_by_id") else [])
+        team_id = event.payload.get("team_id")
+        if not team_id:
+            return starter
+        offered = select(DispatchOffer.responder_id).where(
+            DispatchOffer.chain_id == UUID(str(event.payload["chain_id"]))
+        )
+        members = await uow.connection.execute(
+            select(TeamMember.user_id)
+            .where(
+                TeamMember.organization_id == event.organization_id,
+                TeamMember.team_id == UUID(str(team_id)),
+                TeamMember.user_id.not_in(offered),
+            )
+            .order_by(TeamMember.user_id)
+        )
+        return list(dict.fromkeys([*starter, *members.scalars()]))
 
     async def _alert(self, uow: UnitOfWork, event: DomainEvent) -> Any:
         alert_id = event.payload.get("alert_id")
@@ -116,4 +149,40 @@ def _content(event: DomainEvent, alert: Any) -> Content:
             title=f"Escalated to you: {what}",
             body=f"Nobody has acknowledged this alert yet; you are notified in tier {tier} of its escalation.",
         )
+    if event.type == "alert.dispatch_exhausted":
+        return Content(
+            title=f"Nobody took the {what}",
+            body=f"Auto-dispatch ran out of responders ({event.payload.get('reason', 'no one accepted')}). "
+            "Open the alert to dispatch it by hand.",
+        )
+    if event.type == "alert.offer_made":
+        return Content(
+            title=f"Dispatch offer: {what}",
+            body=f"You are offered this alert ({event.payload.get('reason', 'nearest available')}). "
+            "Accept it quickly, or it goes to the next responder.",
+        )
     return Content(title=f"Assigned to you: {what}", body="You have been assigned to this alert; open it to respond.")
+
+
+async def _paged_teams(uow: UnitOfWork, team_ids: list[UUID]) -> list[UUID]:
+    """The teams whose members are paged together: not those in auto-dispatch mode, which page one member at a time."""
+    if not team_ids:
+        return []
+    auto = set(
+        (
+            await uow.connection.execute(
+                select(TeamDispatchSettings.team_id).where(
+                    TeamDispatchSettings.team_id.in_(team_ids), TeamDispatchSettings.mode == DispatchMode.AUTO
+                )
+            )
+        ).scalars()
+    )
+    return [team_id for team_id in team_ids if team_id not in auto]
+
+
+async def _cancel_offer_pages(uow: UnitOfWork, event: DomainEvent) -> None:
+    responder_id, alert_id = event.payload.get("responder_id"), event.payload.get("alert_id")
+    if responder_id and alert_id:
+        await service.cancel_user_pages(
+            uow, event.organization_id, UUID(str(responder_id)), UUID(str(alert_id)), event.type
+        )

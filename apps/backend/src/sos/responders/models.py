@@ -11,7 +11,12 @@ from sos.responders.domain import Availability
 
 class ResponderProfile(IdMixin, TimestampMixin, Base):
     __tablename__ = "responder_profiles"
-    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "user_id"),
+        # The nearest-responder search: available responders of one organization inside a latitude band, with the
+        # longitude checked from the index too.
+        Index("ix_responder_profiles_dispatch", "organization_id", "availability", "last_lat", "last_lon"),
+    )
 
     organization_id: Mapped[UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -27,7 +32,11 @@ class ResponderProfile(IdMixin, TimestampMixin, Base):
 
 class ResponderLocation(IdMixin, Base):
     __tablename__ = "responder_locations"
-    __table_args__ = (Index("ix_responder_locations_profile_time", "profile_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_responder_locations_profile_time", "profile_id", "recorded_at"),
+        # Retention deletes by age across every responder.
+        Index("ix_responder_locations_recorded_at", "recorded_at"),
+    )
 
     organization_id: Mapped[UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     profile_id: Mapped[UUID] = mapped_column(ForeignKey("responder_profiles.id", ondelete="CASCADE"))

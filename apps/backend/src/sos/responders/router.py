@@ -5,11 +5,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from sos.auth.dependencies import ResponderPrincipal, StaffPrincipal
+from sos.auth.dependencies import FieldPrincipal, ResponderPrincipal, StaffPrincipal
 from sos.core.dependencies import UnitOfWorkDep
 from sos.core.http import ExpectedVersion, set_etag
 from sos.core.pagination import Page, Paging
 from sos.core.schemas import LocationIn, LocationRead
+from sos.locations.limits import RATE_LIMITED_RESPONSE, LocationLimiter
+from sos.locations.schemas import LocationBatchIn, LocationBatchRead, Since, Until
 from sos.responders import service
 from sos.responders.domain import Availability
 from sos.responders.schemas import AvailabilityUpdate, ResponderFilters, ResponderRead, ResponderUpdate, Skill
@@ -65,9 +67,45 @@ async def set_my_availability(
     status_code=status.HTTP_201_CREATED,
     operation_id="record_my_location",
     summary="Post a location fix from the responder's device",
+    responses=RATE_LIMITED_RESPONSE,
 )
-async def record_my_location(body: LocationIn, principal: ResponderPrincipal, uow: UnitOfWorkDep) -> LocationRead:
+async def record_my_location(
+    body: LocationIn, principal: ResponderPrincipal, uow: UnitOfWorkDep, limiter: LocationLimiter
+) -> LocationRead:
+    await limiter.take(principal.user_id)
     return await service.record_my_location(uow, principal, body)
+
+
+@router.post(
+    "/me/locations/batch",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="record_my_locations",
+    summary="Post a batch of fixes, such as the queue a device kept while offline; one upload against the limit",
+    responses=RATE_LIMITED_RESPONSE,
+)
+async def record_my_locations(
+    body: LocationBatchIn, principal: ResponderPrincipal, uow: UnitOfWorkDep, limiter: LocationLimiter
+) -> LocationBatchRead:
+    await limiter.take(principal.user_id)
+    return await service.record_my_locations(uow, principal, body)
+
+
+@router.get(
+    "/{user_id}/locations",
+    operation_id="list_responder_locations",
+    summary="A responder's location trail, newest first; a responder reads only their own",
+)
+async def list_responder_locations(
+    user_id: UUID,
+    principal: FieldPrincipal,
+    uow: UnitOfWorkDep,
+    paging: Paging,
+    since: Since = None,
+    until: Until = None,
+) -> Page[LocationRead]:
+    return await service.list_trail(
+        uow, principal, user_id, since=since, until=until, cursor=paging.cursor, limit=paging.limit
+    )
 
 
 @router.get("/{user_id}", operation_id="get_responder", summary="One responder's profile")

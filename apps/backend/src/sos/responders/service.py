@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,12 +14,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sos.auth.principal import Principal
 from sos.core.config import DatabaseKind
 from sos.core.db import utcnow
-from sos.core.errors import Conflict, ErrorCode, NotFound, PreconditionFailed, Unprocessable
+from sos.core.errors import Conflict, ErrorCode, NotFound, PreconditionFailed
 from sos.core.events import DomainEvent
 from sos.core.ids import new_id
 from sos.core.pagination import Page, decode_cursor, encode_cursor
 from sos.core.schemas import LocationIn, LocationRead
 from sos.core.uow import UnitOfWork
+from sos.locations.domain import Fix, capped, in_order, refuse_backwards_window, refuse_future_fixes
+from sos.locations.schemas import LocationBatchIn, LocationBatchRead, fix_of, read_of
+from sos.locations.trail import not_yet_stored
 from sos.responders.domain import Availability
 from sos.responders.events import responder_event
 from sos.responders.models import ResponderLocation, ResponderProfile
@@ -27,8 +30,6 @@ from sos.responders.schemas import ResponderFilters, ResponderRead, ResponderUpd
 from sos.teams.models import TeamMember
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership, User
-
-FUTURE_FIX_TOLERANCE = timedelta(minutes=5)
 
 
 def _profiles() -> Select[*tuple[Any, ...]]:
@@ -273,52 +274,148 @@ async def set_my_availability(
 
 
 async def record_my_location(uow: UnitOfWork, principal: Principal, location: LocationIn) -> LocationRead:
-    """Appends the fix to the trail; the profile's last location moves only to a fix at least as recent."""
+    """Appends one fix to the caller's trail; see :func:`_record_fixes`."""
     now = utcnow()
-    recorded_at = location.recorded_at or now
-    if recorded_at > now + FUTURE_FIX_TOLERANCE:
-        raise Unprocessable(
-            "recorded_at lies in the future; check the device clock.",
-            errors=[{"in": "body", "pointer": "#/recorded_at", "type": "value_error", "message": "in the future"}],
-        )
+    refuse_future_fixes([location.recorded_at], now, pointer="#/recorded_at")
+    fix = capped(fix_of(location, default_time=now), now)
+    await _record_fixes(uow, principal, [fix], now)
+    return read_of(fix)
+
+
+async def record_my_locations(uow: UnitOfWork, principal: Principal, batch: LocationBatchIn) -> LocationBatchRead:
+    """Appends a batch of fixes, such as a queue kept while offline, oldest first; see :func:`_record_fixes`."""
+    now = utcnow()
+    refuse_future_fixes([fix.recorded_at for fix in batch.fixes], now, pointer="#/fixes/{index}/recorded_at")
+    fixes = [capped(fix, now) for fix in in_order(fix_of(item, default_time=now) for item in batch.fixes)]
+    stored, last = await _record_fixes(uow, principal, fixes, now)
+    return LocationBatchRead(stored=len(stored), duplicates=len(batch.fixes) - len(stored), last_location=last)
+
+
+async def _record_fixes(
+    uow: UnitOfWork, principal: Principal, fixes: Sequence[Fix], now: datetime
+) -> tuple[list[Fix], LocationRead | None]:
+    """Stores the fixes (oldest first) the trail lacks, with one ``responder.location_recorded`` each, in one commit;
+    the profile's last location moves only to a fix at least as recent. Returns the stored fixes and the last
+    location after the upload."""
     async with uow:
         await ensure_profile(uow, organization_id=principal.organization_id, user_id=principal.user_id)
         row = await _fetch(uow, principal.organization_id, principal.user_id)
-        await uow.connection.execute(
-            insert(ResponderLocation).values(
-                id=new_id(),
-                organization_id=principal.organization_id,
-                profile_id=row.id,
-                lat=location.lat,
-                lon=location.lon,
-                accuracy_m=location.accuracy_m,
-                recorded_at=recorded_at,
-                received_at=now,
-            )
+        new = await not_yet_stored(
+            uow, fixes, owner=ResponderLocation.profile_id, owner_id=row.id, recorded_at=ResponderLocation.recorded_at
         )
-        await uow.connection.execute(
-            update(ResponderProfile)
-            .where(
-                ResponderProfile.id == row.id,
-                ResponderProfile.last_located_at.is_(None) | (ResponderProfile.last_located_at <= recorded_at),
+        last = _last_location(row)
+        if new:
+            await uow.connection.execute(
+                insert(ResponderLocation),
+                [
+                    {
+                        "id": new_id(),
+                        "organization_id": principal.organization_id,
+                        "profile_id": row.id,
+                        "lat": fix.lat,
+                        "lon": fix.lon,
+                        "accuracy_m": fix.accuracy_m,
+                        "recorded_at": fix.recorded_at,
+                        "received_at": now,
+                    }
+                    for fix in new
+                ],
             )
-            .values(
-                last_lat=location.lat,
-                last_lon=location.lon,
-                last_accuracy_m=location.accuracy_m,
-                last_located_at=recorded_at,
+            newest = new[-1]
+            await uow.connection.execute(
+                update(ResponderProfile)
+                .where(
+                    ResponderProfile.id == row.id,
+                    ResponderProfile.last_located_at.is_(None)
+                    | (ResponderProfile.last_located_at <= newest.recorded_at),
+                )
+                .values(
+                    last_lat=newest.lat,
+                    last_lon=newest.lon,
+                    last_accuracy_m=newest.accuracy_m,
+                    last_located_at=newest.recorded_at,
+                )
             )
-        )
-        uow.record(
-            _event(
-                principal,
-                row,
-                "location_recorded",
-                lat=location.lat,
-                lon=location.lon,
-                accuracy_m=location.accuracy_m,
-                recorded_at=recorded_at.isoformat(),
+            if last is None or last.recorded_at <= newest.recorded_at:
+                last = read_of(newest)
+            uow.record(
+                *(
+                    _event(
+                        principal,
+                        row,
+                        "location_recorded",
+                        lat=fix.lat,
+                        lon=fix.lon,
+                        accuracy_m=fix.accuracy_m,
+                        recorded_at=fix.recorded_at.isoformat(),
+                    )
+                    for fix in new
+                )
             )
-        )
         await uow.commit()
-    return LocationRead(lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m, recorded_at=recorded_at)
+    return new, last
+
+
+def _last_location(row: Any) -> LocationRead | None:
+    if row.last_located_at is None:
+        return None
+    return LocationRead(
+        lat=row.last_lat, lon=row.last_lon, accuracy_m=row.last_accuracy_m, recorded_at=row.last_located_at
+    )
+
+
+def _hidden_trail(user_id: UUID) -> NotFound:
+    return NotFound(f"No location trail of user {user_id} is visible to you.", resource="responder")
+
+
+async def list_trail(
+    uow: UnitOfWork,
+    principal: Principal,
+    user_id: UUID,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[LocationRead]:
+    """A responder's fixes taken in ``[since, until)``, newest first. Staff read any responder of their
+    organization; a responder reads only their own trail, and anyone else's is hidden (404)."""
+    refuse_backwards_window(since, until)
+    if principal.role is Role.RESPONDER and user_id != principal.user_id:
+        raise _hidden_trail(user_id)
+    query = select(
+        ResponderLocation.id,
+        ResponderLocation.lat,
+        ResponderLocation.lon,
+        ResponderLocation.accuracy_m,
+        ResponderLocation.recorded_at,
+    )
+    if since is not None:
+        query = query.where(ResponderLocation.recorded_at >= since)
+    if until is not None:
+        query = query.where(ResponderLocation.recorded_at < until)
+    if cursor is not None:
+        before, before_id = decode_cursor(cursor, datetime, UUID)
+        query = query.where(
+            (ResponderLocation.recorded_at < before)
+            | ((ResponderLocation.recorded_at == before) & (ResponderLocation.id < before_id))
+        )
+    async with uow.read():
+        profile_id = await uow.connection.scalar(
+            select(ResponderProfile.id).where(
+                ResponderProfile.organization_id == principal.organization_id, ResponderProfile.user_id == user_id
+            )
+        )
+        if profile_id is None:
+            raise _hidden_trail(user_id)
+        rows = (
+            await uow.connection.execute(
+                query.where(ResponderLocation.profile_id == profile_id)
+                .order_by(ResponderLocation.recorded_at.desc(), ResponderLocation.id.desc())
+                .limit(limit + 1)
+            )
+        ).all()
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].recorded_at, page[-1].id) if len(rows) > limit else None
+    items = [LocationRead.model_validate(row._mapping) for row in page]
+    return Page[LocationRead](items=items, next_cursor=next_cursor)

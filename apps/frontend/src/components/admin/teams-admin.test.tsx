@@ -56,6 +56,17 @@ function serve(extra: Parameters<typeof fakeApi>[0] = {}) {
     "GET /api/v1/teams": () => json(TEAMS),
     "GET /api/v1/teams/:id/members": (_request, { id }) => json(id === BERLIN.id ? inBerlin : []),
     "GET /api/v1/users": () => json({ items: [ADA, MIA, CORA, RITA, GONE, TOM], next_cursor: null }),
+    "GET /api/v1/teams/:id/dispatch-settings": (_request, { id }) =>
+      json({
+        team_id: id,
+        mode: "suggest",
+        offer_timeout_seconds: 60,
+        required_skills: [],
+        max_offers: 10,
+        radius_km: 50,
+        updated_at: null,
+        version: 0,
+      }),
     ...extra,
   });
 }

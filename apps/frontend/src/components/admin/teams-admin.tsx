@@ -4,6 +4,7 @@ import type { TeamMemberRead } from "@sos/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { FolderPlus, Pencil, Plus, Trash2 } from "lucide-react";
 import { useMemo, useState } from "react";
+import { TeamDispatchSettings } from "@/components/dispatch/team-dispatch-settings";
 import { Freshness } from "@/components/shell/freshness";
 import { Button } from "@/components/ui/button";
 import { Card, CardTitle } from "@/components/ui/card";
@@ -124,6 +125,9 @@ function TeamDetails({
         </Button>
       </div>
       <TeamMembers team={node.team} />
+      <div className="border-t border-border pt-lg">
+        <TeamDispatchSettings team={node.team} />
+      </div>
     </Card>
   );
 }

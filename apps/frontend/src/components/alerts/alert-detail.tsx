@@ -5,6 +5,7 @@ import { severity as severityTokens } from "@sos/design-system";
 import { ArrowLeft, FolderKanban } from "lucide-react";
 import Link from "next/link";
 import { useMemo } from "react";
+import { DispatchPanel } from "@/components/dispatch/dispatch-panel";
 import { AddToIncidentDialog } from "@/components/incidents/add-to-incident-dialog";
 import { GeoMap } from "@/components/map/geo-map";
 import type { MapPoint, MapTrail } from "@/components/map/map-types";
@@ -183,6 +184,11 @@ function AlertBody({
           <Section title="Assigned" id="alert-assigned">
             <AssignmentsPanel alert={alert} people={people} canManage={staff} />
           </Section>
+          {staff ? (
+            <Section title="Dispatch" id="alert-dispatch">
+              <DispatchPanel alert={alert} people={people} />
+            </Section>
+          ) : null}
           <Section
             title="Incident"
             id="alert-incident"

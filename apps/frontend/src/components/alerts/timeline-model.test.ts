@@ -219,6 +219,85 @@ describe("describeEntry", () => {
     ).toEqual({ title: "Incident opened: Riverside", tone: "incident", detail: "Severity high · 2 alerts" });
   });
 
+  it("says whom dispatch offered the alert to, and why", () => {
+    expect(
+      describeEntry(
+        entry("alert.offer_made", {
+          responder_id: MIA,
+          mode: "auto",
+          rank: 1,
+          reason: "nearest available: 420 m, skill first_aid",
+          timeout_seconds: 60,
+        }),
+        context,
+      ),
+    ).toEqual({
+      title: "Auto-dispatch offered the alert to Mia Paramedic",
+      tone: "people",
+      detail: "Why: nearest available: 420 m, skill first_aid · 60 s to answer",
+    });
+    expect(
+      describeEntry(
+        entry("alert.offer_made", { responder_id: MIA, mode: "manual", reason: "chosen by a coordinator" }),
+        context,
+      ).title,
+    ).toBe("Offered the alert to Mia Paramedic");
+  });
+
+  it("says who accepted an offer, with the reason they were chosen", () => {
+    expect(
+      describeEntry(entry("alert.offer_accepted", { responder_id: MIA, reason: "nearest available: 420 m" }), context),
+    ).toEqual({ title: "Mia Paramedic accepted the offer", tone: "people", detail: "Why: nearest available: 420 m" });
+  });
+
+  it("keeps the reason a responder gave for declining", () => {
+    expect(
+      describeEntry(entry("alert.offer_declined", { responder_id: MIA, decline_reason: "Car broke down" }), context),
+    ).toEqual({
+      title: "Mia Paramedic declined the offer",
+      tone: "escalation",
+      detail: "Reason given: Car broke down",
+    });
+  });
+
+  it("says an unanswered auto-dispatch offer moves on", () => {
+    expect(describeEntry(entry("alert.offer_expired", { responder_id: MIA, mode: "auto" }), context)).toEqual({
+      title: "The offer to Mia Paramedic expired unanswered",
+      tone: "escalation",
+      detail: "No answer in time; the auto-dispatch tries the next-nearest responder left.",
+    });
+  });
+
+  it("says why an offer was withdrawn", () => {
+    expect(
+      describeEntry(entry("alert.offer_withdrawn", { responder_id: MIA, withdrawal_reason: "stopped" }), context),
+    ).toEqual({
+      title: "The offer to Mia Paramedic was withdrawn",
+      tone: "other",
+      detail: "Auto-dispatch was stopped",
+    });
+  });
+
+  it("speaks to the reader about their own offer", () => {
+    const mine: TimelineContext = { ...context, nameOf: (id) => (id === MIA ? "You" : "System") };
+    expect(describeEntry(entry("alert.offer_made", { responder_id: MIA }), mine).title).toBe(
+      "Offered the alert to you",
+    );
+    expect(describeEntry(entry("alert.offer_accepted", { responder_id: MIA }), mine).title).toBe(
+      "You accepted the offer",
+    );
+  });
+
+  it("warns loudly when auto-dispatch runs out, with its reason", () => {
+    expect(
+      describeEntry(entry("alert.dispatch_exhausted", { reason: "nobody accepted the 3 offers allowed" }), context),
+    ).toEqual({
+      title: "Auto-dispatch ran out: nobody accepted",
+      tone: "raised",
+      detail: "Nobody accepted the 3 offers allowed. Someone must be assigned by hand now.",
+    });
+  });
+
   it("still reads an event kind it does not know", () => {
     expect(describeEntry(entry("responder.availability_changed"), context)).toEqual({
       title: "Responder availability changed",

@@ -105,6 +105,20 @@ export function describeEntry(entry: TimelineEntryRead, context: TimelineContext
     case "notification.delivered":
     case "notification.failed":
       return describeNotification(entry.kind, data, context);
+    case "alert.offer_made":
+    case "alert.offer_accepted":
+    case "alert.offer_declined":
+    case "alert.offer_expired":
+    case "alert.offer_withdrawn":
+      return describeOffer(entry.kind, data, context);
+    case "alert.dispatch_exhausted": {
+      const reason = str(data.reason);
+      return {
+        title: "Auto-dispatch ran out: nobody accepted",
+        tone: "raised",
+        detail: `${reason ? `${sentenceCase(reason)}. ` : ""}Someone must be assigned by hand now.`,
+      };
+    }
     case "checkin.expired":
       return {
         title: "Missed check-in raised this SOS",
@@ -218,6 +232,61 @@ function describeNotification(kind: string, data: Record<string, unknown>, conte
     tone: outcome === "failed" ? "raised" : "people",
     ...(details.length ? { detail: details.join(" · ") } : {}),
   };
+}
+
+const sentenceCase = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+const WITHDRAWN_BECAUSE: Record<string, string> = {
+  stopped: "Auto-dispatch was stopped",
+  acknowledged: "Someone else acknowledged the alert",
+  resolved: "The alert was resolved",
+  cancelled: "The alert was cancelled",
+};
+
+/**
+ * A dispatch offer's step, with the reason the responder was chosen ("Nearest available: 420 m, skill first_aid"):
+ * every dispatch decision is on the timeline with why it was made.
+ */
+function describeOffer(kind: string, data: Record<string, unknown>, context: TimelineContext): DescribedEntry {
+  const name = context.nameOf(str(data.responder_id), "a responder");
+  // "You" starts a sentence; inside one it reads "you".
+  const who = name === "You" ? "you" : name;
+  const auto = data.mode === "auto";
+  const reason = str(data.reason);
+  const why = reason ? `Why: ${reason}` : undefined;
+  switch (kind) {
+    case "alert.offer_made": {
+      const wait = typeof data.timeout_seconds === "number" ? `${data.timeout_seconds} s to answer` : undefined;
+      const detail = [why, wait].filter(Boolean).join(" · ");
+      return {
+        title: `${auto ? "Auto-dispatch offered" : "Offered"} the alert to ${who}`,
+        tone: "people",
+        ...(detail ? { detail } : {}),
+      };
+    }
+    case "alert.offer_accepted":
+      return { title: `${sentenceCase(who)} accepted the offer`, tone: "people", ...(why ? { detail: why } : {}) };
+    case "alert.offer_declined": {
+      const said = str(data.decline_reason);
+      return {
+        title: `${sentenceCase(who)} declined the offer`,
+        tone: "escalation",
+        ...(said ? { detail: `Reason given: ${said}` } : {}),
+      };
+    }
+    case "alert.offer_expired":
+      return {
+        title: `The offer to ${who} expired unanswered`,
+        tone: "escalation",
+        detail: auto
+          ? "No answer in time; the auto-dispatch tries the next-nearest responder left."
+          : "No answer in time.",
+      };
+    default: {
+      const because = WITHDRAWN_BECAUSE[str(data.withdrawal_reason) ?? ""];
+      return { title: `The offer to ${who} was withdrawn`, tone: "other", ...(because ? { detail: because } : {}) };
+    }
+  }
 }
 
 function reasonDetail(data: Record<string, unknown>): { detail?: string } {

@@ -58,6 +58,7 @@ function responderApi(overrides: Routes = {}) {
       json({ items: search.getAll("status").includes("resolved") ? [CLOSED] : state.open }),
     "GET /api/v1/responders/me": () => json(state.profile),
     "POST /api/v1/responders/me/locations": ({ body }) => json(body, 201),
+    "GET /api/v1/me/dispatch-offers": () => json([]),
   };
   for (const [route, handler] of Object.entries(overrides)) {
     if (route.startsWith("PUT /api/v1/responders/me"))
@@ -93,6 +94,53 @@ describe("AssignmentsView", () => {
     );
     const closed = screen.getByRole("region", { name: "Recently closed" });
     expect(await within(closed).findByText("Accident")).toBeInTheDocument();
+  });
+
+  it("puts an offer waiting for my answer first and, once accepted, shows the alert among my assignments", async () => {
+    const offered = makeAlert({ id: "01a21464-2000-7000-8000-0000000000a4", category: "fire", severity: "high" });
+    const offer = {
+      id: "01a21464-2000-7000-8000-0000000000f4",
+      alert_id: offered.id,
+      responder_id: ME,
+      team_id: null,
+      chain_id: null,
+      mode: "manual",
+      rank: null,
+      distance_m: 640,
+      eta_seconds: null,
+      skills: [],
+      reason: "chosen by a coordinator: 640 m away",
+      status: "offered",
+      offered_by_id: null,
+      offered_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 60_000).toISOString(),
+      decided_at: null,
+      decline_reason: null,
+      alert: { ...offered, status: "triggered" },
+    };
+    let accepted = false;
+    responderApi({
+      "GET /api/v1/me/dispatch-offers": () => json(accepted ? [] : [offer]),
+      "GET /api/v1/alerts": ({ search }) =>
+        json({ items: search.getAll("status").includes("resolved") ? [] : accepted ? [offered] : [] }),
+      [`POST /api/v1/alerts/${offered.id}/dispatch/offers/${offer.id}/accept`]: () => {
+        accepted = true;
+        return json({ ...offer, status: "accepted" });
+      },
+    });
+    const user = userEvent.setup();
+    renderWithClient(<AssignmentsView />);
+
+    const card = await screen.findByRole("article", { name: "Fire alert offered to you" });
+    expect(card.compareDocumentPosition(screen.getByRole("heading", { name: /Open assignments/ }))).toBe(
+      Node.DOCUMENT_POSITION_FOLLOWING,
+    );
+    await user.click(within(card).getByRole("button", { name: "Accept the fire alert" }));
+
+    const section = screen.getByRole("region", { name: /Open assignments/ });
+    expect(await within(section).findByRole("article", { name: "Fire" })).toBeInTheDocument();
+    expect(screen.queryByRole("article", { name: "Fire alert offered to you" })).not.toBeInTheDocument();
+    expect(within(section).getByRole("heading", { name: /Open assignments/ })).toHaveFocus();
   });
 
   it("offers exactly the actions the server allows and moves the alert on", async () => {

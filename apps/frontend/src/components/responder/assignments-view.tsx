@@ -2,7 +2,8 @@
 
 import type { AlertRead, Severity } from "@sos/contracts";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
+import { PendingOffers } from "@/components/dispatch/pending-offers";
 import { TimeAgo } from "@/components/messages/time-ago";
 import { CATEGORY_LABEL, CLOSED_STATUSES, OPEN_STATUSES } from "@/components/reporter/categories";
 import { Freshness } from "@/components/shell/freshness";
@@ -28,8 +29,8 @@ const OPEN_FILTER = { status: [...OPEN_STATUSES] };
 const CLOSED_FILTER = { status: [...CLOSED_STATUSES], limit: 20 };
 
 /**
- * The responder's console: availability, location sharing, the alerts assigned to me with their next step, and the
- * ones closed recently. The server lists only alerts a responder may see: their assignments and their own SOS.
+ * The responder's console: the dispatch offers waiting for my answer, availability, location sharing, the alerts
+ * assigned to me with their next step, and the ones closed recently. The server lists only alerts a responder may see: their assignments and their own SOS.
  */
 export function AssignmentsView() {
   const userId = useSessionStore((state) => state.session?.userId);
@@ -38,6 +39,7 @@ export function AssignmentsView() {
   const profile = useMyResponderProfile();
   const [liveFix, setLiveFix] = useState<Fix | null>(null);
   const from = liveFix ?? profile.data?.last_location ?? null;
+  const openHeading = useRef<HTMLHeadingElement>(null);
 
   // An alert I raised myself is visible to me but is not an assignment.
   const assigned = useMemo(
@@ -51,6 +53,8 @@ export function AssignmentsView() {
 
   return (
     <div className="flex flex-col gap-xl">
+      {/* An accepted offer becomes an open assignment: focus follows it there. */}
+      <PendingOffers onAccepted={() => openHeading.current?.focus()} />
       <div className="grid gap-lg md:grid-cols-2">
         <AvailabilityControl />
         <LocationSharing lastShared={profile.data?.last_location} onFix={setLiveFix} />
@@ -58,7 +62,7 @@ export function AssignmentsView() {
 
       <section aria-labelledby="open-assignments" className="flex flex-col gap-md">
         <div className="flex flex-wrap items-center justify-between gap-sm">
-          <h2 id="open-assignments" className="text-xl font-semibold text-foreground">
+          <h2 id="open-assignments" ref={openHeading} tabIndex={-1} className="text-xl font-semibold text-foreground">
             Open assignments{open.data ? ` (${assigned.length})` : ""}
           </h2>
           <Freshness updatedAt={open.dataUpdatedAt} failing={open.isError} />

@@ -7,8 +7,7 @@ import { FilterChip, FilterGroup } from "@/components/alerts/filter-chip";
 import { formatAccuracy, formatAge, formatDateTime, formatPosition } from "@/components/alerts/format";
 import { Section } from "@/components/alerts/section";
 import { useNow } from "@/components/alerts/use-now";
-import { GeoMap } from "@/components/map/geo-map";
-import type { MapPoint } from "@/components/map/map-types";
+import { CoordinatorMap } from "@/components/live/coordinator-map";
 import { Freshness } from "@/components/shell/freshness";
 import { Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -35,24 +34,6 @@ export const sortResponders = (responders: readonly ResponderRead[]): ResponderR
     (a, b) =>
       availabilityRank(a.availability) - availabilityRank(b.availability) || a.full_name.localeCompare(b.full_name),
   );
-
-export function responderPoints(responders: readonly ResponderRead[], now: number): MapPoint[] {
-  return responders.flatMap((responder) => {
-    const fix = responder.last_location;
-    if (!fix) return [];
-    return [
-      {
-        id: responder.user_id,
-        lat: fix.lat,
-        lon: fix.lon,
-        accuracyM: fix.accuracy_m,
-        label: `${responder.full_name} (${AVAILABILITY_LABEL[responder.availability].toLowerCase()})`,
-        detail: `Fix ${formatAge(fix.recorded_at, now)}${responder.skills.length ? ` · ${responder.skills.map(formatSkill).join(", ")}` : ""}`,
-        tone: responder.availability,
-      },
-    ];
-  });
-}
 
 function ResponderCard({
   responder,
@@ -145,7 +126,7 @@ function ResponderCard({
   );
 }
 
-/** Who can respond: availability, skills, teams and last known position, on a list and a map. */
+/** Who can respond: availability, skills, teams and last known position, on a list and a live map with open alerts. */
 export function ResponderBoard() {
   const role = useSessionStore((state) => state.session?.role);
   const [availability, setAvailability] = useState<Availability[]>([]);
@@ -157,7 +138,6 @@ export function ResponderBoard() {
   const now = useNow();
 
   const responders = useMemo(() => sortResponders(query.data?.items ?? []), [query.data]);
-  const points = useMemo(() => responderPoints(responders, now), [responders, now]);
   const counts = useMemo(() => {
     const result: Record<Availability, number> = { available: 0, busy: 0, off_duty: 0 };
     for (const responder of everyone.data?.items ?? []) result[responder.availability] += 1;
@@ -224,12 +204,13 @@ export function ResponderBoard() {
       <QueryBody query={query} loading="Loading responders" rows={5}>
         {(data) => (
           <>
-            <Section title="Map of last known positions" id="responders-map">
-              <GeoMap
-                label={`Map of the last known positions of ${points.length} responders`}
-                points={points}
+            <Section title="Live map: responders and open alerts" id="responders-map">
+              <CoordinatorMap
+                responders={responders}
                 emptyText={
-                  responders.length ? "None of these responders has reported a location." : "No responders to show."
+                  responders.length
+                    ? "None of these responders has reported a location, and no open alert has one."
+                    : "No responders or open alerts to show."
                 }
               />
               {withoutFix ? (

@@ -6,6 +6,7 @@ import { LogOut, Siren } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { Suspense, useEffect, type ReactNode } from "react";
+import { ConnectionIndicator } from "@/components/live/connection-indicator";
 import { Button } from "@/components/ui/button";
 import { LoadingRows } from "@/components/ui/states";
 import { signOut } from "@/lib/auth/session";
@@ -62,6 +63,7 @@ function Header({ role, email }: { role: Role; email: string }) {
             <span className="block font-medium text-foreground">{email}</span>
             {ROLE_LABEL[role]}
           </span>
+          <ConnectionIndicator />
           <NotificationsMenu />
           <ThemeToggle />
           <Button variant="outline" size="sm" onClick={onSignOut}>
@@ -74,8 +76,9 @@ function Header({ role, email }: { role: Role; email: string }) {
 }
 
 /**
- * The frame of every signed-in page: header and navigation for the role, the offline banner, and a guard that
- * sends a signed-out visitor to the sign-in page. Hiding a page from a role is only for clarity: the API decides.
+ * The frame of every signed-in page: header and navigation for the role, the connection indicator, the offline
+ * banner, and a guard that sends a signed-out visitor to the sign-in page. Hiding a page from a role is only for
+ * clarity: the API decides.
  */
 export function ConsolePage({
   title,

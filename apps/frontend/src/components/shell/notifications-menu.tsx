@@ -61,7 +61,9 @@ export function NotificationsMenu() {
   const markRead = useMarkNotificationRead();
   const unread = unreadCount(notifications.data);
   const items = notifications.data?.items ?? [];
-  const label = unread ? `Notifications, ${unread} unread` : "Notifications";
+  // The label names what the badge shows, so the visible text and the accessible name agree.
+  const badge = unread > 9 ? "9+" : String(unread);
+  const label = unread ? `Notifications, ${badge} unread` : "Notifications";
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>
@@ -72,7 +74,7 @@ export function NotificationsMenu() {
               aria-hidden="true"
               className="absolute -right-[0.375rem] -top-[0.375rem] min-w-[1.25rem] rounded-full bg-danger px-[0.25rem] text-center text-xs font-semibold leading-[1.25rem] text-danger-foreground"
             >
-              {unread > 9 ? "9+" : unread}
+              {badge}
             </span>
           ) : null}
         </Button>

@@ -1,12 +1,12 @@
 "use client";
 
 import type { QueryClient } from "@tanstack/react-query";
-import { createContext, useContext, useEffect, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from "react";
 
 /**
- * What a view shows, by kind. Screens name the topic of what they read; the live source decides how it stays fresh.
- * Today that is polling. The real-time stream will implement the same interface: it returns `false` from
- * `refetchInterval` and invalidates the matching queries when an event arrives, so no screen changes.
+ * What a view shows, by kind. Screens name the topic of what they read; the live source decides how it stays fresh:
+ * the real-time stream (`stream-source.ts`) returns `false` from `refetchInterval` while it is live and invalidates the
+ * matching queries when an event arrives; whenever it is not live, and with `pollingSource`, queries poll.
  */
 export type LiveTopic =
   | "alerts"
@@ -21,14 +21,25 @@ export type LiveTopic =
   | "notifications"
   | "directory";
 
+/**
+ * How fresh the console is: `live` (the stream delivers changes as they happen), `stale` (the stream has been silent
+ * for longer than two heartbeats), `offline` (no stream: the console polls), or `connecting` (the first connection).
+ */
+export type LiveStatus = "connecting" | "live" | "stale" | "offline";
+
 export interface LiveSource {
   readonly name: string;
+  /** The polling interval of a topic's queries, or `false` while pushed changes keep them fresh. */
   refetchInterval(topic: LiveTopic): number | false;
   /** Starts whatever the source needs (a stream connection) and returns its stop function. */
   start(queryClient: QueryClient): () => void;
+  status(): LiveStatus;
+  /** Calls `listener` whenever `status()` (and so `refetchInterval`) changes; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
 }
 
-const POLL_MS: Record<LiveTopic, number> = {
+/** The polling intervals, used whenever the stream is not live. */
+export const POLL_MS: Record<LiveTopic, number> = {
   alerts: 5_000,
   alert: 5_000,
   incidents: 10_000,
@@ -46,6 +57,8 @@ export const pollingSource: LiveSource = {
   name: "polling",
   refetchInterval: (topic) => POLL_MS[topic],
   start: () => () => undefined,
+  status: () => "offline",
+  subscribe: () => () => undefined,
 };
 
 const LiveSourceContext = createContext<LiveSource>(pollingSource);
@@ -64,3 +77,9 @@ export function LiveSourceProvider({
 }
 
 export const useLiveSource = (): LiveSource => useContext(LiveSourceContext);
+
+/** The live source's status, re-rendering the caller when it changes. */
+export function useLiveStatus(): LiveStatus {
+  const source = useLiveSource();
+  return useSyncExternalStore(source.subscribe, source.status, source.status);
+}

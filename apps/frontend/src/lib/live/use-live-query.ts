@@ -1,9 +1,13 @@
 "use client";
 
 import { useQuery, type QueryKey, type UseQueryResult } from "@tanstack/react-query";
-import { useLiveSource, type LiveTopic } from "./live-source";
+import { liveMeta } from "./cache-sync";
+import { useLiveSource, useLiveStatus, type LiveTopic } from "./live-source";
 
-/** A query that stays fresh by whatever the live source does (polling today, a push stream later). */
+/**
+ * A query kept fresh by the live source: changes pushed by the stream while it is live, polling otherwise. Its topic
+ * is recorded in the query's `meta`, which is how the stream finds the queries an event touches.
+ */
 export function useLiveQuery<T>(options: {
   topic: LiveTopic;
   queryKey: QueryKey;
@@ -13,10 +17,13 @@ export function useLiveQuery<T>(options: {
   placeholderData?: (previous: T | undefined) => T | undefined;
 }): UseQueryResult<T> {
   const source = useLiveSource();
+  // Re-renders when the stream goes live or falls back, so polling stops and starts with it.
+  useLiveStatus();
   return useQuery({
     queryKey: options.queryKey,
     queryFn: options.queryFn,
     enabled: options.enabled ?? true,
+    meta: liveMeta(options.topic),
     // Typed loosely by React Query for generic data (its guard against function-valued data); ours never is.
     ...(options.placeholderData ? { placeholderData: options.placeholderData as never } : {}),
     refetchInterval: source.refetchInterval(options.topic),
