@@ -19,20 +19,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
-    String,
     and_,
     bindparam,
-    cast,
     exists,
-    func,
     literal,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sos.alerts.domain import OPEN_STATUSES
@@ -54,6 +49,7 @@ from sos.dispatch.models import ResponderEngagement
 from sos.dispatch.routing import Routing, RoutingUnavailable
 from sos.responders.domain import Availability
 from sos.responders.models import ResponderProfile
+from sos.responders.service import has_skill, skill_parameter, skill_value
 from sos.teams.models import TeamMember
 from sos.users.domain import MembershipStatus, Role
 from sos.users.models import Membership
@@ -94,17 +90,6 @@ class Ranking:
     """Set when a routing service is configured but gave no answer, so the ranking fell back to distance."""
 
 
-def has_skill(kind: DatabaseKind, skill: BindParameter[Any]) -> ColumnElement[bool]:
-    """The responder's JSON list of skills holds the skill bound to ``skill``, in each database's own JSON syntax
-    (on PostgreSQL the parameter is the one-element list ``[skill]``)."""
-    if kind is DatabaseKind.POSTGRESQL:
-        return cast(ResponderProfile.skills, JSONB).contains(skill)
-    if kind is DatabaseKind.MYSQL:
-        return func.json_contains(ResponderProfile.skills, func.json_quote(skill)) == 1
-    each = func.json_each(ResponderProfile.skills).table_valued("value")
-    return exists(select(literal(1)).select_from(each).where(each.c.value == skill))
-
-
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """What decides the SQL text of a box query; the values are bound parameters, so each shape is built once and
@@ -126,7 +111,6 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
     free: ColumnElement[bool] = engagement.responder_id.is_(None)
     if shape.engaged_here:
         free = or_(free, engagement.alert_id == bindparam("alert_id"))
-    skill_type = JSONB if shape.kind is DatabaseKind.POSTGRESQL else String
     query = (
         select(
             ResponderProfile.user_id,
@@ -153,7 +137,7 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
             Membership.role == Role.RESPONDER,
             Membership.status == MembershipStatus.ACTIVE,
             free,
-            *(has_skill(shape.kind, bindparam(f"skill_{n}", type_=skill_type)) for n in range(shape.skills)),
+            *(has_skill(shape.kind, skill_parameter(shape.kind, f"skill_{n}")) for n in range(shape.skills)),
         )
     )
     if shape.lon_ranges:
@@ -202,7 +186,7 @@ def _parameters(kind: DatabaseKind, search: Search, box: BoundingBox) -> dict[st
         for n, (lo, hi) in enumerate(box.lon_ranges):
             values |= {f"min_lon_{n}": lo, f"max_lon_{n}": hi}
     for n, skill in enumerate(search.skills):
-        values[f"skill_{n}"] = [skill] if kind is DatabaseKind.POSTGRESQL else skill
+        values[f"skill_{n}"] = skill_value(kind, skill)
     if search.alert_id is not None and search.include_engaged_here:
         values["alert_id"] = search.alert_id
     if search.alert_id is not None:

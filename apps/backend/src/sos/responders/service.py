@@ -8,7 +8,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, cast, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from sos.auth.principal import Principal
@@ -131,9 +144,24 @@ async def ensure_profile(uow: UnitOfWork, *, organization_id: UUID, user_id: UUI
     )
 
 
-def _has_skill(kind: DatabaseKind, skill: str) -> ColumnElement[bool]:
+def skill_parameter(kind: DatabaseKind, name: str, skill: str | None = None) -> BindParameter[Any]:
+    """A bound skill for :func:`has_skill`, in the form each database compares (PostgreSQL: the list ``[skill]``);
+    without ``skill``, its value is bound later under ``name`` with :func:`skill_value`."""
+    type_ = JSONB if kind is DatabaseKind.POSTGRESQL else String
+    if skill is None:
+        return bindparam(name, type_=type_)
+    return bindparam(name, skill_value(kind, skill), type_=type_)
+
+
+def skill_value(kind: DatabaseKind, skill: str) -> Any:
+    return [skill] if kind is DatabaseKind.POSTGRESQL else skill
+
+
+def has_skill(kind: DatabaseKind, skill: BindParameter[Any]) -> ColumnElement[bool]:
+    """The responder's JSON list of skills holds the skill bound to ``skill`` (see :func:`skill_parameter`), in each
+    database's own JSON syntax."""
     if kind is DatabaseKind.POSTGRESQL:
-        return cast(ResponderProfile.skills, JSONB).contains([skill])
+        return cast(ResponderProfile.skills, JSONB).contains(skill)
     if kind is DatabaseKind.MYSQL:
         return func.json_contains(ResponderProfile.skills, func.json_quote(skill)) == 1
     each = func.json_each(ResponderProfile.skills).table_valued("value")
@@ -160,7 +188,7 @@ async def list_responders(
     if filters.availability:
         query = query.where(ResponderProfile.availability.in_(filters.availability))
     if filters.skill is not None:
-        query = query.where(_has_skill(uow.kind, filters.skill))
+        query = query.where(has_skill(uow.kind, skill_parameter(uow.kind, "skill", filters.skill)))
     if filters.team_id is not None:
         query = query.where(
             ResponderProfile.user_id.in_(
