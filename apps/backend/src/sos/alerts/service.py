@@ -308,6 +308,49 @@ async def _check_assigned(uow: UnitOfWork, principal: Principal, alert_id: UUID)
         raise Forbidden("A responder acts only on alerts assigned to them or to one of their teams.")
 
 
+async def record_transition(
+    uow: UnitOfWork,
+    alert_id: UUID,
+    organization_id: UUID,
+    action: AlertAction,
+    *,
+    version: int,
+    current: AlertStatus,
+    target: AlertStatus,
+    actor_id: UUID,
+    now: datetime,
+    note: str | None,
+) -> dict[str, Any] | None:
+    """Moves the alert from ``current`` to ``target`` by ``action`` if it is still at ``version``, and records the
+    event; the columns it set, or None if someone changed the alert first."""
+    spec = TRANSITIONS[action]
+    changes: dict[str, Any] = {"status": target, "version": version + 1, "updated_at": now}
+    if action is AlertAction.REOPEN:
+        changes |= dict.fromkeys(_LIFECYCLE_STAMPS, None)
+    changes[spec.timestamp_field] = now
+    if spec.actor_field is not None:
+        changes[spec.actor_field] = actor_id
+    result = await uow.connection.execute(
+        update(_ALERTS).where(Alert.id == alert_id, Alert.version == version).values(changes)
+    )
+    if result.rowcount != 1:
+        return None
+    uow.record(
+        alert_event(
+            target.value if action is not AlertAction.REOPEN else "reopened",
+            alert_id=alert_id,
+            organization_id=organization_id,
+            actor_id=actor_id,
+            action=action.value,
+            from_status=current.value,
+            to_status=target.value,
+            version=version + 1,
+            note=note,
+        )
+    )
+    return changes
+
+
 async def transition(
     uow: UnitOfWork,
     principal: Principal,
@@ -318,7 +361,6 @@ async def transition(
     expected_version: int | None,
 ) -> AlertRead:
     """Applies ``action`` with an optimistic version check; a stale ``expected_version`` is a 412."""
-    spec = TRANSITIONS[action]
     for _attempt in range(_TRANSITION_RETRIES):
         async with uow:
             row = await _fetch(uow, principal, alert_id)
@@ -336,30 +378,19 @@ async def transition(
                 target = apply_action(current, action)
             except TransitionNotAllowed as exc:
                 raise InvalidTransition.of(exc) from exc
-            now = utcnow()
-            changes: dict[str, Any] = {"status": target, "version": row.version + 1, "updated_at": now}
-            if action is AlertAction.REOPEN:
-                changes |= dict.fromkeys(_LIFECYCLE_STAMPS, None)
-            changes[spec.timestamp_field] = now
-            if spec.actor_field is not None:
-                changes[spec.actor_field] = principal.user_id
-            result = await uow.connection.execute(
-                update(_ALERTS).where(Alert.id == alert_id, Alert.version == row.version).values(changes)
+            changes = await record_transition(
+                uow,
+                alert_id,
+                principal.organization_id,
+                action,
+                version=row.version,
+                current=current,
+                target=target,
+                actor_id=principal.user_id,
+                now=utcnow(),
+                note=note,
             )
-            if result.rowcount == 1:
-                uow.record(
-                    alert_event(
-                        target.value if action is not AlertAction.REOPEN else "reopened",
-                        alert_id=alert_id,
-                        organization_id=principal.organization_id,
-                        actor_id=principal.user_id,
-                        action=action.value,
-                        from_status=current.value,
-                        to_status=target.value,
-                        version=row.version + 1,
-                        note=note,
-                    )
-                )
+            if changes is not None:
                 await uow.commit()
                 return AlertRead.from_row(dict(row._mapping) | changes, principal)
         if expected_version is not None:

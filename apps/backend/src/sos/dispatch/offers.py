@@ -19,6 +19,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sos.alerts.domain import OPEN_STATUSES, TRANSITIONS, AlertAction, AlertStatus, next_status
 from sos.alerts.events import alert_event
 from sos.alerts.models import Alert, AlertAssignment
+from sos.alerts.service import record_transition
 from sos.analytics.upsert import insert_ignoring_duplicates
 from sos.core.errors import Conflict, ErrorCode, InvalidTransition, NotFound
 from sos.core.ids import new_id
@@ -517,38 +518,25 @@ async def take_on(uow: UnitOfWork, alert: Any, responder_id: UUID, now: datetime
     await assign_responder(uow, alert, responder_id, now, assigned_by_id=responder_id)
     status, version = AlertStatus(alert.status), alert.version
     for action in (AlertAction.ACKNOWLEDGE, AlertAction.DISPATCH):
-        spec = TRANSITIONS[action]
-        if status not in spec.sources:
+        if status not in TRANSITIONS[action].sources:
             continue
         target = next_status(status, action)
-        changes: dict[str, Any] = {
-            "status": target,
-            "version": version + 1,
-            "updated_at": now,
-            spec.timestamp_field: now,
-        }
-        if spec.actor_field is not None:
-            changes[spec.actor_field] = responder_id
-        moved = await uow.connection.execute(
-            update(_ALERTS).where(Alert.id == alert.id, Alert.version == version).values(changes)
+        moved = await record_transition(
+            uow,
+            alert.id,
+            alert.organization_id,
+            action,
+            version=version,
+            current=status,
+            target=target,
+            actor_id=responder_id,
+            now=now,
+            note=None,
         )
-        if moved.rowcount != 1:
+        if moved is None:
             raise Conflict(
                 "The alert changed while the offer was accepted; retry.", code=ErrorCode.CONCURRENT_MODIFICATION
             )
-        uow.record(
-            alert_event(
-                target.value,
-                alert_id=alert.id,
-                organization_id=alert.organization_id,
-                actor_id=responder_id,
-                action=action.value,
-                from_status=status.value,
-                to_status=target.value,
-                version=version + 1,
-                note=None,
-            )
-        )
         status, version = target, version + 1
 
 
