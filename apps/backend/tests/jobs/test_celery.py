@@ -27,10 +27,13 @@ from sos.core.config import Settings
 from sos.core.container import Container
 from tests.factories import Tenant, raise_sos
 from tests.jobs import celery_tasks
+from tests.jobs.celery_worker import READY_MARK
 from tests.notifications.helpers import attempts_of, count_events, escalated, notifications_of, pending_notification
 
 REDIS_URL = os.environ.get("SOS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 VISIBILITY_SECONDS = 5
+# A worker starts a fresh interpreter that imports the whole app: on a loaded CI machine that alone can take long.
+STARTUP_SECONDS = 180
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -71,6 +74,14 @@ class CeleryWorld:
         log.close()
         self.workers.append(worker)
         return worker
+
+    async def start_workers(self, count: int) -> list[subprocess.Popen[bytes]]:
+        workers = [self.start_worker() for _ in range(count)]
+        marks = [self.traces / READY_MARK.format(pid=worker.pid) for worker in workers]
+        await self.wait_for(
+            lambda: all(mark.exists() for mark in marks), seconds=STARTUP_SECONDS, what="workers to start"
+        )
+        return workers
 
     def kill(self, worker: subprocess.Popen[bytes]) -> None:
         if worker.poll() is None:
@@ -145,18 +156,18 @@ async def test_a_killed_workers_task_runs_again_with_one_effect(
     notification_id = await pending_notification(container, tenant.responder.user_id, event)
     (traces / celery_tasks.HANG_FLAG).touch()
     # Two workers: whichever takes the task is killed while it hangs; the other gets the task once it is visible again.
-    workers = {worker.pid: worker for worker in (world.start_worker(), world.start_worker())}
+    workers = {worker.pid: worker for worker in await world.start_workers(2)}
     args: dict[str, Any] = {"notification_id": str(notification_id), "traces": str(traces)}
     await celery.queue.enqueue("tests.deliver_then_hang", args, key=f"deliver:{notification_id}")
     hung = traces / celery_tasks.HUNG_MARK
-    await world.wait_for(lambda: hung.exists() and hung.read_text() != "", seconds=30, what="the first run")
+    await world.wait_for(lambda: hung.exists() and hung.read_text() != "", seconds=60, what="the first run")
 
     (delivered,) = await notifications_of(container, tenant.responder.user_id)
     assert delivered.status == "delivered", "the first run commits its effect before it hangs"
     (traces / celery_tasks.HANG_FLAG).unlink()
     world.kill(workers[int(hung.read_text())])
     await world.wait_for(
-        lambda: (traces / celery_tasks.FINISHED_MARK).exists(), seconds=10 + 3 * VISIBILITY_SECONDS, what="a re-run"
+        lambda: (traces / celery_tasks.FINISHED_MARK).exists(), seconds=30 + 6 * VISIBILITY_SECONDS, what="a re-run"
     )
 
     assert [attempt for attempt, _at in world.runs()] == [0, 0]
@@ -168,9 +179,9 @@ async def test_a_killed_workers_task_runs_again_with_one_effect(
 
 async def test_a_task_retries_with_backoff_after_transient_failures(celery_without_database: Celery) -> None:
     world, traces = celery_without_database.world, celery_without_database.world.traces
-    world.start_worker()
+    await world.start_workers(1)
     await celery_without_database.queue.enqueue("tests.fail_twice", {"traces": str(traces)}, key="fail-twice")
-    await world.wait_for(lambda: (traces / celery_tasks.DONE_MARK).exists(), seconds=30, what="the third attempt")
+    await world.wait_for(lambda: (traces / celery_tasks.DONE_MARK).exists(), seconds=60, what="the third attempt")
     runs = world.runs()
     assert [attempt for attempt, _at in runs] == [0, 1, 2]
     policy = celery_tasks.FLAKY_POLICY
