@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -247,6 +247,12 @@ class OutboxRelay:
             while not self._stopping.is_set() and (published := await self.relay_batch()):
                 total += published
         return total
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Holds the relay between batches: nothing is claimed or published until the block ends."""
+        async with self._lock:
+            yield
 
     async def run(self) -> None:
         """Relays until :meth:`request_stop`; a stop lets the batch in hand finish and be marked."""
