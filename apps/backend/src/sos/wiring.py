@@ -10,7 +10,7 @@ from sos.core.jobs import JobQueue
 from sos.core.scheduler import DueWork
 from sos.core.uow import UnitOfWorkFactory
 from sos.dispatch.consumer import DispatchConsumer
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 from sos.dispatch.scheduler import DispatchDueWork
 from sos.escalation.consumer import EscalationConsumer
 from sos.escalation.scheduler import EscalationDueWork
@@ -30,7 +30,7 @@ def build_consumers(settings: Settings, jobs: JobQueue, stream_log: StreamLog | 
         EscalationConsumer(),
         NotificationConsumer(jobs),
         AnalyticsProjection(),
-        DispatchConsumer(Routing.from_settings(settings)),
+        DispatchConsumer(Ranker.from_settings(settings)),
     ]
     if stream_log is not None:
         consumers.append(StreamConsumer(stream_log, best_effort=settings.event_bus == "inprocess"))
@@ -38,11 +38,11 @@ def build_consumers(settings: Settings, jobs: JobQueue, stream_log: StreamLog | 
 
 
 def build_due_work(uow_factory: UnitOfWorkFactory, jobs: JobQueue, settings: Settings) -> list[DueWork]:
-    routing = Routing.from_settings(settings)
+    ranker = Ranker.from_settings(settings)
     return [
-        EscalationDueWork(uow_factory, routing),
+        EscalationDueWork(uow_factory, ranker),
         CheckinDueWork(uow_factory),
         NotificationSweep(uow_factory, jobs),
-        DispatchDueWork(uow_factory, routing),
+        DispatchDueWork(uow_factory, ranker),
         LocationRetention(uow_factory, settings),
     ]

@@ -3,6 +3,7 @@ chosen spot, and the offers and engagements in the database."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,13 +38,15 @@ async def place(
     *,
     skills: list[str] | None = None,
     availability: Availability = Availability.AVAILABLE,
+    located_at: datetime | None = None,
 ) -> None:
-    """Puts the responder's last known location (and skills, availability) straight into their profile."""
+    """Puts the responder's last known location (taken now, unless ``located_at`` says when) and skills and
+    availability straight into their profile."""
     values: dict[str, Any] = {
         "last_lat": lat,
         "last_lon": lon,
         "last_accuracy_m": 10.0 if lat is not None else None,
-        "last_located_at": utcnow() if lat is not None else None,
+        "last_located_at": (located_at or utcnow()) if lat is not None else None,
         "availability": availability,
     }
     if skills is not None:

@@ -86,6 +86,17 @@ async def test_assigning_a_team_in_auto_mode_offers_its_nearest_member(
     assert chain.started_by_id == tenant.coordinator.user_id
 
 
+async def test_the_first_offer_passes_over_a_responder_whose_position_is_stale(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    medics = await _three_medics(container, tenant)
+    await place(container, medics[0], *north_of(ALERT_SPOT, 420), located_at=utcnow() - timedelta(hours=2))
+    alert_id = await sos_at(client, tenant, *ALERT_SPOT)
+    chain = await start_auto(client, tenant, alert_id, skills=["first_aid"])
+    assert chain["current_offer"]["responder_id"] == str(medics[1].user_id)
+    assert chain["current_offer"]["rank"] == 1
+
+
 async def test_the_offer_moves_to_the_next_nearest_until_nobody_is_left(
     client: AsyncClient, container: Container, tenant: Tenant
 ) -> None:

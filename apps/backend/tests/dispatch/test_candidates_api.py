@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from httpx import AsyncClient
 
 from sos.core.container import Container
+from sos.core.db import utcnow
 from sos.core.ids import new_id
 from tests.dispatch.support import (
     ALERT_SPOT,
@@ -19,6 +22,19 @@ from tests.dispatch.support import (
     team_of,
 )
 from tests.factories import Tenant
+
+
+async def test_a_responder_whose_last_location_is_older_than_the_limit_is_not_a_candidate(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    await place(container, tenant.responder, *north_of(ALERT_SPOT, 100), located_at=an_hour_ago)
+    recent = await responder_at(container, tenant, *north_of(ALERT_SPOT, 900), label="recent")
+    alert_id = await sos_at(client, tenant, *ALERT_SPOT)
+    response = await client.get(alert_url(alert_id, "/candidates"), headers=tenant.coordinator.headers)
+    body = response.json()
+    assert [item["responder"]["user_id"] for item in body["items"]] == [str(recent.user_id)]
+    assert body["location_max_age_minutes"] == 30
 
 
 async def test_candidates_are_ranked_with_their_reason(

@@ -15,8 +15,9 @@ from httpx import AsyncClient
 
 from sos.core.container import Container
 from sos.core.db import utcnow
-from sos.dispatch.dependencies import routing as routing_dependency
+from sos.dispatch.dependencies import ranker as ranker_dependency
 from sos.dispatch.domain import Point
+from sos.dispatch.ranker import Ranker
 from sos.dispatch.routing import Routing, RoutingUnavailable
 from sos.dispatch.scheduler import DispatchDueWork
 from tests.dispatch.osrm_server import Coordinate, Durations, FakeOsrm
@@ -33,12 +34,12 @@ async def osrm() -> AsyncIterator[FakeOsrm]:
 
 
 @pytest.fixture
-def routed(app: FastAPI, osrm: FakeOsrm) -> Iterator[Routing]:
+def routed(app: FastAPI, osrm: FakeOsrm) -> Iterator[Ranker]:
     """The API ranks by road ETA from the fake server while the test runs."""
-    routing = Routing(osrm.url, timeout_seconds=0.5)
-    app.dependency_overrides[routing_dependency] = lambda: routing
-    yield routing
-    app.dependency_overrides.pop(routing_dependency, None)
+    ranker = Ranker(Routing(osrm.url, timeout_seconds=0.5))
+    app.dependency_overrides[ranker_dependency] = lambda: ranker
+    yield ranker
+    app.dependency_overrides.pop(ranker_dependency, None)
 
 
 def _by_latitude(etas: Mapping[float, float | None]) -> Durations:
@@ -113,7 +114,7 @@ def _river(osrm: FakeOsrm) -> None:
 
 
 async def test_candidates_are_ranked_by_road_eta(
-    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Routing
+    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Ranker
 ) -> None:
     across, straight = await _two_responders(container, tenant)
     _river(osrm)
@@ -129,7 +130,7 @@ async def test_candidates_are_ranked_by_road_eta(
 
 
 async def test_unroutable_responders_go_last(
-    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Routing
+    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Ranker
 ) -> None:
     across, straight = await _two_responders(container, tenant)
     etas = {round(north_of(ALERT_SPOT, 500)[0], 4): None, round(north_of(ALERT_SPOT, 2_000)[0], 4): 900.0}
@@ -141,7 +142,7 @@ async def test_unroutable_responders_go_last(
 
 
 async def test_a_routing_timeout_falls_back_to_distance_and_says_so(
-    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Routing
+    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Ranker
 ) -> None:
     across, _ = await _two_responders(container, tenant)
     osrm.delay = 2.0
@@ -155,7 +156,7 @@ async def test_a_routing_timeout_falls_back_to_distance_and_says_so(
 
 
 async def test_the_auto_dispatch_offers_the_fastest_first(
-    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Routing
+    client: AsyncClient, container: Container, tenant: Tenant, osrm: FakeOsrm, routed: Ranker
 ) -> None:
     across, straight = await _two_responders(container, tenant)
     _river(osrm)

@@ -4,6 +4,7 @@ the expanding search, skills and team filters, and who is left out."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from httpx import AsyncClient
@@ -31,6 +32,7 @@ async def _nearest(
     skills: tuple[str, ...] = (),
     team_id: UUID | None = None,
     exclude: frozenset[UUID] = frozenset(),
+    located_since: datetime | None = None,
 ) -> list[UUID]:
     wanted = Search(
         organization_id=tenant.organization_id,
@@ -40,6 +42,7 @@ async def _nearest(
         skills=skills,
         team_id=team_id,
         exclude=exclude,
+        located_since=located_since,
     )
     uow = container.uow_factory()
     async with uow.read():
@@ -129,6 +132,16 @@ async def test_only_available_responders_are_found(client: AsyncClient, containe
     await place(container, off, *north_of(ALERT_SPOT, 200), availability=Availability.OFF_DUTY)
     ready = await responder_at(container, tenant, *north_of(ALERT_SPOT, 300), label="ready")
     assert await _nearest(container, tenant, Point(*ALERT_SPOT)) == [ready.user_id]
+
+
+async def test_responders_located_before_the_cutoff_are_not_found(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    cutoff = utcnow() - timedelta(minutes=30)
+    await place(container, tenant.responder, *north_of(ALERT_SPOT, 100), located_at=cutoff - timedelta(seconds=1))
+    on_the_cutoff = await responder_at(container, tenant, *north_of(ALERT_SPOT, 200), label="edge")
+    await place(container, on_the_cutoff, *north_of(ALERT_SPOT, 200), located_at=cutoff)
+    assert await _nearest(container, tenant, Point(*ALERT_SPOT), located_since=cutoff) == [on_the_cutoff.user_id]
 
 
 async def test_responders_without_a_location_are_not_found(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -109,6 +110,16 @@ async def test_the_step_pages_and_assigns_the_nearest_with_reasons(
     assert await _held(container) == {medics[0].user_id: UUID(alert_id), medics[1].user_id: UUID(alert_id)}
     escalated = [entry for entry in await timeline_of(container, alert_id) if entry.kind == "alert.escalated"]
     assert escalated[0].data["nearest"][0]["reason"] == "nearest available: 300 m"
+
+
+async def test_the_nearest_target_passes_over_a_responder_whose_position_is_stale(
+    client: AsyncClient, container: Container, tenant: Tenant, due_work: EscalationDueWork
+) -> None:
+    medics = await _medics(container, tenant)
+    await place(container, medics[0], *north_of(ALERT_SPOT, 300), located_at=utcnow() - timedelta(hours=2))
+    await _escalated_sos(client, container, tenant, due_work, nearest(1))
+    [step] = await events(container, "alert.escalated")
+    assert step.payload["user_ids"] == [str(medics[1].user_id)]
 
 
 async def test_the_nearest_target_filters_by_skill_and_team(

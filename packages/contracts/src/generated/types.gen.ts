@@ -335,6 +335,12 @@ export type CandidatesRead = {
      * Items
      */
     items: Array<CandidateRead>;
+    /**
+     * Location Max Age Minutes
+     *
+     * Only responders whose last location is at most this old are ranked (SOS_DISPATCH_LOCATION_MAX_AGE_MINUTES)
+     */
+    location_max_age_minutes: number;
     origin: Origin;
     /**
      * Radius Km

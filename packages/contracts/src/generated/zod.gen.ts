@@ -821,6 +821,7 @@ export const zCandidateRead = z.object({
  */
 export const zCandidatesRead = z.object({
     items: z.array(zCandidateRead),
+    location_max_age_minutes: z.int(),
     origin: zOrigin,
     radius_km: z.number(),
     ranked_by: zRankedBy,

@@ -171,6 +171,13 @@ class Settings(BaseSettings):
     routing_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, description="How long dispatch waits for road ETAs before ranking by distance"
     )
+    dispatch_location_max_age_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=1440,
+        description="Dispatch ranks only responders whose last location is at most this old: an older one no longer "
+        "says where they are",
+    )
 
     web_dir: Path | None = Field(
         default=None, description="The built web console (a static export); defaults to apps/frontend/out in a checkout"

@@ -27,7 +27,7 @@ from sos.core.events import DomainEvent
 from sos.core.uow import UnitOfWork
 from sos.dispatch import offers
 from sos.dispatch.domain import DispatchMode, EngagementSource, OfferStatus, WithdrawalReason
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 from sos.dispatch.service import load_team_settings
 
 _CLOSING = {"alert.resolved": WithdrawalReason.RESOLVED, "alert.cancelled": WithdrawalReason.CANCELLED}
@@ -36,8 +36,8 @@ _CLOSING = {"alert.resolved": WithdrawalReason.RESOLVED, "alert.cancelled": With
 class DispatchConsumer(Consumer):
     name = "dispatch"
 
-    def __init__(self, routing: Routing | None = None) -> None:
-        self._routing = routing
+    def __init__(self, ranker: Ranker | None = None) -> None:
+        self._ranker = ranker or Ranker()
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
         for event in events:
@@ -77,7 +77,7 @@ class DispatchConsumer(Consumer):
                 radius_km=settings.radius_km,
                 started_by_id=event.actor_id,
                 now=utcnow(),
-                routing=self._routing,
+                ranker=self._ranker,
             )
             return
 

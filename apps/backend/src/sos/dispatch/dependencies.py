@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import Depends
 
 from sos.core.dependencies import ContainerDep
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 
 
-async def routing(container: ContainerDep) -> Routing | None:
-    """The configured road-routing service, or ``None`` to rank by straight-line distance."""
-    return Routing.from_settings(container.settings)
+async def ranker(container: ContainerDep) -> Ranker:
+    """Ranking by road ETA where a routing service is configured, among responders located recently enough."""
+    return Ranker.from_settings(container.settings)
 
 
-RoutingDep = Annotated[Routing | None, Depends(routing)]
+RankerDep = Annotated[Ranker, Depends(ranker)]

@@ -38,7 +38,7 @@ from sos.dispatch.domain import (
 )
 from sos.dispatch.events import exhausted_event, offer_event
 from sos.dispatch.models import DispatchChain, DispatchOffer, ResponderEngagement
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 
 _ENGAGEMENTS = cast(Table, ResponderEngagement.__table__)
 CHAIN_BATCH = 5
@@ -305,7 +305,7 @@ async def start_chain(
     radius_km: float,
     started_by_id: UUID | None,
     now: datetime,
-    routing: Routing | None,
+    ranker: Ranker,
 ) -> dict[str, Any]:
     """Starts an auto-dispatch of the (locked, open) alert and makes its first offer, or ends it exhausted."""
     chain: dict[str, Any] = {
@@ -327,7 +327,7 @@ async def start_chain(
         "version": 1,
     }
     await uow.connection.execute(insert(DispatchChain).values(chain))
-    return chain | await advance_chain(uow, chain, alert, now, routing)
+    return chain | await advance_chain(uow, chain, alert, now, ranker)
 
 
 async def _tried(uow: UnitOfWork, alert_id: UUID) -> set[UUID]:
@@ -336,7 +336,7 @@ async def _tried(uow: UnitOfWork, alert_id: UUID) -> set[UUID]:
 
 
 async def advance_chain(
-    uow: UnitOfWork, chain: Mapping[str, Any], alert: Any, now: datetime, routing: Routing | None
+    uow: UnitOfWork, chain: Mapping[str, Any], alert: Any, now: datetime, ranker: Ranker
 ) -> dict[str, Any]:
     """Offers the alert to the nearest responder not yet tried for it, or ends the chain; returns the chain's changes.
 
@@ -349,7 +349,7 @@ async def advance_chain(
         return {"status": ChainStatus.STOPPED, "current_offer_id": None, "ended_at": now, "end_reason": reason}
     offers_made = chain["offers_made"]
     if offers_made < chain["max_offers"]:
-        offer = await _offer_next(uow, chain, alert, now, routing)
+        offer = await _offer_next(uow, chain, alert, now, ranker)
         if offer is not None:
             changes = {"offers_made": offers_made + 1, "current_offer_id": offer["id"], "current_offer": offer}
             await uow.connection.execute(
@@ -367,7 +367,7 @@ async def advance_chain(
 
 
 async def _offer_next(
-    uow: UnitOfWork, chain: Mapping[str, Any], alert: Any, now: datetime, routing: Routing | None
+    uow: UnitOfWork, chain: Mapping[str, Any], alert: Any, now: datetime, ranker: Ranker
 ) -> dict[str, Any] | None:
     exclude = await _tried(uow, alert.id) | {alert.reporter_id}
     rank = chain["offers_made"] + 1
@@ -383,7 +383,7 @@ async def _offer_next(
             include_engaged_here=False,
             exclude=frozenset(exclude),
         )
-        ranking = await search.rank(uow.connection, uow.kind, wanted, routing)
+        ranking = await ranker.rank(uow.connection, uow.kind, ranker.fresh(wanted, now))
         if not ranking.candidates:
             return None
         for candidate in ranking.candidates:
@@ -563,7 +563,7 @@ async def hold_nearest(
     skills: Sequence[str],
     radius_km: float,
     now: datetime,
-    routing: Routing | None,
+    ranker: Ranker,
 ) -> list[Pick]:
     """The ``count`` nearest available responders to the (locked) alert, held for it, nearest first.
 
@@ -585,7 +585,7 @@ async def hold_nearest(
             alert_id=alert.id,
             exclude=frozenset(passed | {c.user_id for c in held}),
         )
-        ranking = await search.rank(uow.connection, uow.kind, wanted, routing)
+        ranking = await ranker.rank(uow.connection, uow.kind, ranker.fresh(wanted, now))
         note = note or ranking.routing_note
         if not ranking.candidates:
             break

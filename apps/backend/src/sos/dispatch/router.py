@@ -12,7 +12,7 @@ from sos.auth.dependencies import FieldPrincipal, ResponderPrincipal, StaffPrinc
 from sos.core.dependencies import UnitOfWorkDep
 from sos.core.http import ExpectedVersion, set_etag
 from sos.dispatch import service
-from sos.dispatch.dependencies import RoutingDep
+from sos.dispatch.dependencies import RankerDep
 from sos.dispatch.domain import DEFAULT_OFFER_TIMEOUT_SECONDS, MAX_CANDIDATES, MAX_RADIUS_KM
 from sos.dispatch.schemas import (
     AutoDispatchIn,
@@ -76,7 +76,7 @@ async def list_candidates(
     alert_id: UUID,
     principal: StaffPrincipal,
     uow: UnitOfWorkDep,
-    routing: RoutingDep,
+    ranker: RankerDep,
     skill: Annotated[list[Skill] | None, Query(description="Required skills (all of them)")] = None,
     team_id: Annotated[UUID | None, Query(description="Only this team's members, with its skills and radius")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 10,
@@ -92,7 +92,7 @@ async def list_candidates(
         team_id=team_id,
         limit=limit,
         radius_km=radius_km,
-        routing=routing,
+        ranker=ranker,
     )
 
 
@@ -127,10 +127,10 @@ async def start_auto(
     alert_id: UUID,
     principal: StaffPrincipal,
     uow: UnitOfWorkDep,
-    routing: RoutingDep,
+    ranker: RankerDep,
     body: AutoDispatchIn | None = None,
 ) -> ChainRead:
-    return await service.start_auto(uow, principal, alert_id, body or AutoDispatchIn(), routing)
+    return await service.start_auto(uow, principal, alert_id, body or AutoDispatchIn(), ranker)
 
 
 @router.delete(
@@ -164,10 +164,10 @@ async def decline(
     offer_id: UUID,
     principal: ResponderPrincipal,
     uow: UnitOfWorkDep,
-    routing: RoutingDep,
+    ranker: RankerDep,
     body: DeclineIn | None = None,
 ) -> OfferRead:
-    return await service.decline(uow, principal, alert_id, offer_id, body or DeclineIn(), routing)
+    return await service.decline(uow, principal, alert_id, offer_id, body or DeclineIn(), ranker)
 
 
 @router.get(

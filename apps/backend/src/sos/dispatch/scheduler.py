@@ -20,7 +20,7 @@ from sos.core.uow import UnitOfWorkFactory
 from sos.dispatch import offers
 from sos.dispatch.domain import OfferStatus
 from sos.dispatch.models import DispatchOffer
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 
 logger = logging.getLogger("sos.dispatch")
 
@@ -28,9 +28,9 @@ logger = logging.getLogger("sos.dispatch")
 class DispatchDueWork:
     name = "dispatch"
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, routing: Routing | None = None) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, ranker: Ranker | None = None) -> None:
         self._uow_factory = uow_factory
-        self._routing = routing
+        self._ranker = ranker or Ranker()
 
     async def run_due(self, now: datetime, limit: int) -> int:
         """Expires up to ``limit`` offers due at ``now``, each in its own transaction; returns how many."""
@@ -77,7 +77,7 @@ class DispatchDueWork:
                 if not await offers.close_offer(uow, offer, OfferStatus.EXPIRED, now, actor_id=None):
                     return 0
                 if chain is not None:
-                    await offers.advance_chain(uow, chain._mapping, alert, now, self._routing)
+                    await offers.advance_chain(uow, chain._mapping, alert, now, self._ranker)
                 await uow.commit()
                 return 1
         except Exception:

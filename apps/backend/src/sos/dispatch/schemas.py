@@ -109,6 +109,10 @@ class CandidatesRead(ReadModel):
     ranked_by: RankedBy
     origin: Origin
     radius_km: float
+    location_max_age_minutes: int = Field(
+        description="Only responders whose last location is at most this old are ranked "
+        "(SOS_DISPATCH_LOCATION_MAX_AGE_MINUTES)"
+    )
     routing_note: str | None = Field(
         default=None, description="Why the ranking is by distance although a routing service is configured"
     )

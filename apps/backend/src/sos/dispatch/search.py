@@ -67,6 +67,8 @@ class Search:
     """Responders engaged on this alert may be found (when ``include_engaged_here``); on any other, never."""
     include_engaged_here: bool = True
     exclude: frozenset[UUID] = field(default_factory=frozenset)
+    located_since: datetime | None = None
+    """Responders last located before this are left out: their position no longer says where they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ class _Shape:
     team: bool
     exclude: bool
     other_than_alert: bool
+    fresh: bool
     lon_ranges: int
     """0 when the box holds every longitude."""
 
@@ -155,6 +158,10 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         )
     if shape.exclude:
         query = query.where(ResponderProfile.user_id.notin_(bindparam("exclude", expanding=True)))
+    if shape.fresh:
+        query = query.where(
+            ResponderProfile.last_located_at >= bindparam("located_since", type_=ResponderProfile.last_located_at.type)
+        )
     return query.where(~_working_another_open_alert(shape))
 
 
@@ -195,6 +202,8 @@ def _parameters(kind: DatabaseKind, search: Search, box: BoundingBox) -> dict[st
         values["team_id"] = search.team_id
     if search.exclude:
         values["exclude"] = sorted(search.exclude)
+    if search.located_since is not None:
+        values["located_since"] = search.located_since
     return values
 
 
@@ -206,6 +215,7 @@ def _shape(kind: DatabaseKind, search: Search, box: BoundingBox) -> _Shape:
         team=search.team_id is not None,
         exclude=bool(search.exclude),
         other_than_alert=search.alert_id is not None,
+        fresh=search.located_since is not None,
         lon_ranges=0 if box.all_longitudes else len(box.lon_ranges),
     )
 

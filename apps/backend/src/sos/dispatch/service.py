@@ -35,7 +35,7 @@ from sos.dispatch.domain import (
 )
 from sos.dispatch.events import settings_event
 from sos.dispatch.models import DispatchOffer, ResponderEngagement, TeamDispatchSettings
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 from sos.dispatch.schemas import (
     AlertSummary,
     AutoDispatchIn,
@@ -254,7 +254,7 @@ async def candidates(
     team_id: UUID | None,
     limit: int,
     radius_km: float | None,
-    routing: Routing | None,
+    ranker: Ranker,
 ) -> CandidatesRead:
     """Available responders ranked for the alert: by distance, or by road ETA with a routing service. Without
     ``skills`` a team's required skills apply; without ``radius_km``, the team's radius or 50 km."""
@@ -273,11 +273,12 @@ async def candidates(
             alert_id=alert.id,
             exclude=frozenset({alert.reporter_id}),
         )
-        pool = await search.nearest(uow.connection, uow.kind, search.pool_search(wanted, routing))
+        wanted = ranker.fresh(wanted, utcnow())
+        pool = await search.nearest(uow.connection, uow.kind, search.pool_search(wanted, ranker.routing))
         teams = await _team_ids(uow.connection, principal.organization_id, [c.user_id for c in pool])
         names = await _names(uow.connection, [c.user_id for c in pool])
     # The routing service is asked after the connection went back to the pool.
-    ranking = await search.by_eta(wanted, pool, routing)
+    ranking = await search.by_eta(wanted, pool, ranker.routing)
     return CandidatesRead(
         items=[
             _candidate_read(
@@ -293,6 +294,7 @@ async def candidates(
         ranked_by=ranking.ranked_by,
         origin=Origin(lat=alert.lat, lon=alert.lon),
         radius_km=radius,
+        location_max_age_minutes=round(ranker.location_max_age.total_seconds() / 60),
         routing_note=ranking.routing_note,
     )
 
@@ -411,7 +413,7 @@ def _chain_read(chain: dict[str, Any]) -> ChainRead:
 
 
 async def start_auto(
-    uow: UnitOfWork, principal: Principal, alert_id: UUID, data: AutoDispatchIn, routing: Routing | None
+    uow: UnitOfWork, principal: Principal, alert_id: UUID, data: AutoDispatchIn, ranker: Ranker
 ) -> ChainRead:
     """Starts an auto-dispatch: the nearest available responder gets the offer, then the next-nearest, and so on."""
     async with uow:
@@ -437,7 +439,7 @@ async def start_auto(
             radius_km=settings.radius_km if settings else DEFAULT_RADIUS_KM,
             started_by_id=principal.user_id,
             now=utcnow(),
-            routing=routing,
+            ranker=ranker,
         )
         await uow.commit()
     return _chain_read(chain)
@@ -569,7 +571,7 @@ async def accept(uow: UnitOfWork, principal: Principal, alert_id: UUID, offer_id
 
 
 async def decline(
-    uow: UnitOfWork, principal: Principal, alert_id: UUID, offer_id: UUID, data: DeclineIn, routing: Routing | None
+    uow: UnitOfWork, principal: Principal, alert_id: UUID, offer_id: UUID, data: DeclineIn, ranker: Ranker
 ) -> OfferRead:
     """The offered responder says no; an auto-dispatch offers the next-nearest at once."""
     async with uow:
@@ -583,7 +585,7 @@ async def decline(
             uow, offer_row, OfferStatus.DECLINED, now, actor_id=principal.user_id, decline_reason=data.reason
         )
         if chain is not None:
-            await offers.advance_chain(uow, chain._mapping, alert, now, routing)
+            await offers.advance_chain(uow, chain._mapping, alert, now, ranker)
         await uow.commit()
     return _offer_read(
         dict(offer_row._mapping) | {"status": OfferStatus.DECLINED, "decided_at": now, "decline_reason": data.reason}

@@ -22,7 +22,7 @@ from sos.core.ids import new_id
 from sos.core.uow import UnitOfWork, UnitOfWorkFactory
 from sos.dispatch.domain import DEFAULT_RADIUS_KM
 from sos.dispatch.offers import Pick, hold_nearest
-from sos.dispatch.routing import Routing
+from sos.dispatch.ranker import Ranker
 from sos.escalation import state
 from sos.escalation.domain import EscalationStatus, Position, StopReason, TargetKind, next_position
 from sos.escalation.events import escalation_event
@@ -120,7 +120,7 @@ async def _tiers(uow: UnitOfWork, policy_id: UUID) -> list[Tier]:
     return list(tiers.values())
 
 
-async def _reach(uow: UnitOfWork, alert: Any, tier: Tier, now: datetime, routing: Routing | None) -> Reached:
+async def _reach(uow: UnitOfWork, alert: Any, tier: Tier, now: datetime, ranker: Ranker) -> Reached:
     """The tier's targets as people: teams by their current members, schedules by whoever is on call now, and
     ``nearest_responders`` by the nearest available responders, held for the alert (see ``sos.dispatch``).
 
@@ -151,7 +151,7 @@ async def _reach(uow: UnitOfWork, alert: Any, tier: Tier, now: datetime, routing
                 skills=target.skills,
                 radius_km=target.radius_km or DEFAULT_RADIUS_KM,
                 now=now,
-                routing=routing,
+                ranker=ranker,
             )
             nearest += picks
             candidates += [pick.responder_id for pick in picks]
@@ -232,9 +232,9 @@ class _ClaimLost(Exception):
 class EscalationDueWork:
     name = "escalation"
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, routing: Routing | None = None) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, ranker: Ranker | None = None) -> None:
         self._uow_factory = uow_factory
-        self._routing = routing
+        self._ranker = ranker or Ranker()
 
     async def run_due(self, now: datetime, limit: int) -> int:
         """Performs up to ``limit`` due steps, each in its own transaction; returns how many it performed."""
@@ -302,7 +302,7 @@ class EscalationDueWork:
         # A policy replaced mid-escalation may have fewer tiers now; carry on from its last one.
         index = min(escalation.tier_index, len(tiers) - 1)
         tier = tiers[index]
-        reached = await _reach(uow, alert, tier, now, self._routing)
+        reached = await _reach(uow, alert, tier, now, self._ranker)
         await _assign(uow, escalation, reached.responder_ids, now)
         nearest = [
             {

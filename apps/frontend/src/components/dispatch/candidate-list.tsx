@@ -114,15 +114,16 @@ export function CandidateList({
   if (ranking.items.length === 0) {
     return (
       <p className="text-sm text-muted-foreground">
-        No available responder matches within {ranking.radius_km} km. Change the team or skills, or assign someone by
-        hand.
+        No available responder with a position from the last {ranking.location_max_age_minutes} min matches within{" "}
+        {ranking.radius_km} km. Change the team or skills, or assign someone by hand.
       </p>
     );
   }
   return (
     <div className="flex flex-col gap-xs">
       <p className="text-xs text-muted-foreground">
-        Ranked by {by}, best first, within {ranking.radius_km} km.
+        Ranked by {by}, best first, within {ranking.radius_km} km, from positions of the last{" "}
+        {ranking.location_max_age_minutes} min.
         {ranking.routing_note ? ` ${sentence(ranking.routing_note)}.` : ""}
       </p>
       <ol aria-label={`Candidates ranked by ${by}`} className="flex flex-col gap-xs">

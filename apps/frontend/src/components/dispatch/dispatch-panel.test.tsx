@@ -33,6 +33,7 @@ const RANKING: CandidatesRead = {
   ranked_by: "distance",
   origin: { lat: ALERT.lat, lon: ALERT.lon },
   radius_km: 50,
+  location_max_age_minutes: 30,
   routing_note: null,
 };
 
@@ -111,6 +112,14 @@ describe("DispatchPanel", () => {
     expect(second).toHaveTextContent("2.4 km away");
     expect(second).toHaveTextContent("Already offered or working this alert");
     expect(within(second!).getByRole("button", { name: "Offer to Lea Medic" })).toBeDisabled();
+  });
+
+  it("says that only responders with a recent position are ranked", async () => {
+    dispatchApi();
+    renderWithClient(<DispatchPanel alert={ALERT} people={people} />);
+
+    await screen.findByRole("list", { name: "Candidates ranked by distance" });
+    expect(screen.getByText(/from positions of the last 30 min/)).toBeInTheDocument();
   });
 
   it("offers the alert to the chosen candidate with the chosen answer time and shows the offer waiting", async () => {
