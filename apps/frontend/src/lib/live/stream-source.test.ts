@@ -194,6 +194,17 @@ describe("reconnecting", () => {
     expect(second.headers.get("Last-Event-ID")).toBe("e1-7");
   });
 
+  it("is connecting, not live, while it waits to reconnect after the stream ends", async () => {
+    const { server, statuses } = setup();
+    const first = await goLive(server);
+    first.end();
+    await flush();
+    expect(statuses).toEqual(["live", "connecting"]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await goLive(server);
+    expect(statuses).toEqual(["live", "connecting", "live"]);
+  });
+
   it("does not refetch everything after a seamless resume", async () => {
     const client = clientWith([{ key: keys.alerts.list({}), topic: "alerts", data: { items: [] } }]);
     const { server } = setup({ client });

@@ -259,6 +259,10 @@ export class StreamSource implements LiveSource {
           await this.#sleep(backoffDelay(this.#attempt++, this.#random, outcome.retryAfterMs));
           break;
         case "ended":
+          // Not live while it waits: the indicator must not claim it, and polling covers the gap (the resume
+          // replays the rest).
+          this.#clearWatchdog();
+          this.#setStatus("connecting");
           await this.#sleep(backoffDelay(this.#attempt++, this.#random));
           break;
       }
