@@ -3,8 +3,10 @@
 A throwaway PostgreSQL database (on 127.0.0.1) gets one organization with ``--responders`` responders, bulk-inserted:
 most packed around a few cities (a normal spread of ``--city-sigma-km``), the rest scattered over the countryside
 (uniform over Germany's bounding box). 60 % are available, 25 % busy and 15 % off duty; a third have the skill
-``first_aid``. Then the query dispatch runs for a ranking (``sos.dispatch.search.nearest``: the expanding
-bounding-box search on ``ix_responder_profiles_dispatch``, exact distances in Python) is timed ``--queries`` times
+``first_aid``. A ``--stale-share`` of them last reported a position hours ago (a phone that stopped sending), the rest
+within the last 25 minutes. Then the query dispatch runs for a ranking (``sos.dispatch.search.nearest`` with the
+freshness cutoff of ``sos.dispatch.ranker.Ranker``: the expanding bounding-box search on
+``ix_responder_profiles_dispatch``, exact distances in Python) is timed ``--queries`` times
 from random points: 70 % in the cities, 30 % in the countryside, half of them also requiring ``first_aid``. Each
 timing covers the whole call as dispatch makes it (every box query of the expanding search and the ranking), on a
 pooled connection.
@@ -22,7 +24,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -36,6 +38,7 @@ from sos.core.ids import new_id
 from sos.core.uow import UnitOfWork
 from sos.dispatch import search
 from sos.dispatch.domain import DEFAULT_RADIUS_KM, Point, bounding_box
+from sos.dispatch.ranker import Ranker
 from sos.organizations.models import Organization
 from sos.responders.domain import Availability
 from sos.responders.models import ResponderProfile
@@ -85,6 +88,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--radius-km", type=float, default=DEFAULT_RADIUS_KM, help="the search radius")
     parser.add_argument("--city-share", type=float, default=0.7, help="share of responders (and queries) in cities")
     parser.add_argument("--city-sigma-km", type=float, default=8.0, help="spread of a city's responders")
+    parser.add_argument(
+        "--stale-share", type=float, default=0.2, help="share of responders whose last position is hours old"
+    )
     parser.add_argument("--warmup", type=int, default=50, help="untimed queries first")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop seeding and querying after this")
@@ -101,6 +107,12 @@ def _city_point(spread: random.Random, sigma_km: float) -> Point:
 def _rural_point(spread: random.Random) -> Point:
     (lat_lo, lat_hi), (lon_lo, lon_hi) = COUNTRY
     return Point(spread.uniform(lat_lo, lat_hi), spread.uniform(lon_lo, lon_hi))
+
+
+def _located_at(spread: random.Random, now: datetime, stale_share: float) -> datetime:
+    if spread.random() < stale_share:
+        return now - timedelta(hours=spread.uniform(1, 48))
+    return now - timedelta(minutes=spread.uniform(0, 25))
 
 
 def _availability(spread: random.Random) -> Availability:
@@ -180,7 +192,7 @@ async def _seed(engine: AsyncEngine, arguments: argparse.Namespace, deadline: fl
                     "last_lat": spot.lat,
                     "last_lon": spot.lon,
                     "last_accuracy_m": 10.0,
-                    "last_located_at": now,
+                    "last_located_at": _located_at(spread, now, arguments.stale_share),
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,
@@ -199,7 +211,9 @@ async def _seed(engine: AsyncEngine, arguments: argparse.Namespace, deadline: fl
 
 async def _plan(engine: AsyncEngine, organization_id: UUID, origin: Point, radius_m: float) -> list[str]:
     """EXPLAIN of one box query of the search, to show which index it uses."""
-    wanted = search.Search(organization_id=organization_id, origin=origin, radius_m=radius_m, limit=10)
+    wanted = Ranker().fresh(
+        search.Search(organization_id=organization_id, origin=origin, radius_m=radius_m, limit=10), utcnow()
+    )
     statement, parameters = search.box_query(DatabaseKind.POSTGRESQL, wanted, bounding_box(origin, radius_m))
     bound = statement.params(parameters)
     sql = str(bound.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
@@ -218,6 +232,7 @@ async def _time_queries(
         for skilled in (False, True)
     }
     uow = UnitOfWork(engine)
+    ranker = Ranker()
     executed = [0]
 
     def count(*_: object) -> None:
@@ -239,6 +254,7 @@ async def _time_queries(
             limit=arguments.limit,
             skills=("first_aid",) if skilled else (),
         )
+        wanted = ranker.fresh(wanted, utcnow())
         async with uow.read():
             executed[0] = 0
             started = time.perf_counter()
@@ -328,7 +344,9 @@ async def _run(arguments: argparse.Namespace) -> tuple[str, str]:
         "and asyncpg on one pooled connection, timed in the same process. Responders: "
         f"{arguments.city_share * 100:.0f} % around {len(CITIES)} cities "
         f"(normal spread, sigma {arguments.city_sigma_km:g} km), "
-        "the rest uniform over Germany; 60 % available, 25 % busy, 15 % off duty; a third with `first_aid`. "
+        "the rest uniform over Germany; 60 % available, 25 % busy, 15 % off duty; a third with `first_aid`; "
+        f"{arguments.stale_share * 100:.0f} % last located hours ago, which the query's freshness cutoff "
+        f"({Ranker().location_max_age.total_seconds() / 60:.0f} min) leaves out. "
         f"Queries from random points, {arguments.city_share * 100:.0f} % in the cities; "
         f"{arguments.warmup} warm-up queries are not counted. Machine: {described_machine}. "
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."
