@@ -1,14 +1,15 @@
 """``python -m bench.notifications_latency``: how long a page takes, from ``POST /api/v1/alerts`` to the Web Push
 request leaving the platform, at a constant rate of SOS with five responders paged for each.
 
-The stack is the production shape on one machine, all on 127.0.0.1: a throwaway PostgreSQL database, a tansu
-broker, one API process (``SOS_EVENT_BUS=kafka``, ``SOS_JOB_RUNNER=celery``, the escalation scheduler in process),
-one ``sos relay``, one ``sos consume`` and Celery ``sos worker`` processes on a dedicated Redis database, plus a
-push sink standing in for the browsers' push service. Each responder has one verified Web Push subscription (a real
-P-256 key pair and auth secret) pointing at the sink, and the organization's default escalation policy pages all
-five in its first tier. So every SOS goes: API → outbox → relay → Kafka → escalation consumer (starts the
-escalation, due now) → scheduler (tier 0: ``alert.escalated``) → outbox → relay → Kafka → notifications consumer
-(in-app and Web Push pages, Celery jobs) → worker (claim, aes128gcm encryption, VAPID signature, HTTP POST) → sink.
+The stack is the production shape on one machine, all on 127.0.0.1: a throwaway PostgreSQL database, a tansu broker,
+one API process (``SOS_EVENT_BUS=kafka``, ``SOS_JOB_RUNNER=celery``, the escalation scheduler in process), one ``sos
+relay``, ``sos consume`` (one process, or two with ``--split-consumers``) and Celery ``sos worker`` processes on a
+dedicated Redis database, plus a push sink standing in for the browsers' push service. Each responder has one
+verified Web Push subscription (a real P-256 key pair and auth secret) pointing at the sink, and the organization's
+default escalation policy pages all five in its first tier. So every SOS goes: API → outbox → relay → Kafka →
+escalation consumer (starts the escalation, due now) → scheduler (tier 0: ``alert.escalated``) → outbox → relay →
+Kafka → notifications consumer (in-app and Web Push pages, Celery jobs) → worker (claim, aes128gcm encryption, VAPID
+signature, HTTP POST) → sink.
 
 A delivery's latency runs from its SOS's scheduled send time (open loop, as in ``bench.events_latency``) to the
 wall-clock time the sink received the push. Every stage runs on a fresh stack, so one stage's backlog never spills
@@ -65,6 +66,7 @@ from sos.core.ids import new_id
 from sos.demo.accounts import create_admin_account
 from sos.escalation.domain import TargetKind
 from sos.escalation.models import EscalationPolicy, EscalationTarget, EscalationTier
+from sos.notifications.consumer import JOB_SIZE
 from sos.notifications.domain import NotificationChannel
 from sos.notifications.models import Notification, NotificationAttempt
 from sos.organizations.models import Organization
@@ -77,6 +79,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 DOC_BEGIN = "<!-- notifications-bench:start -->"
 DOC_END = "<!-- notifications-bench:end -->"
 TOPIC_PREFIX = "bench"
+PAGING_CONSUMERS = ("escalation", "notifications")
+OTHER_CONSUMERS = ("timeline", "dispatch", "analytics")
 CELERY_QUEUE_KEY = "sos:notifications"
 """The Redis list of the notifications queue (Celery's key prefix is ``sos:``)."""
 
@@ -135,6 +139,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--relay-poll-seconds", type=float, default=0.05, help="SOS_OUTBOX_POLL_SECONDS of the relay")
     parser.add_argument(
         "--scheduler-poll-seconds", type=float, default=1.0, help="SOS_SCHEDULER_POLL_SECONDS (the shipped default)"
+    )
+    parser.add_argument(
+        "--split-consumers",
+        action="store_true",
+        help="run the paging path's consumers (escalation, notifications) in a `sos consume` process of their own",
     )
     parser.add_argument("--settle", type=float, default=60.0, help="seconds to wait for the last pushes")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="a Redis database of its own")
@@ -291,22 +300,30 @@ def _read_arrivals(path: Path, wanted: set[str], result: StageResult) -> None:
             result.arrivals[key] = float(arrived)
 
 
+RELAY = "relay"
 MILESTONES = (
     ("alert.triggered", "escalation", "the escalation started (escalation consumer)"),
     ("alert.escalated", None, "tier 0 run: `alert.escalated` written (scheduler)"),
+    ("alert.escalated", RELAY, "`alert.escalated` published to the broker (relay)"),
     ("alert.escalated", "notifications", "`alert.escalated` consumed (notifications consumer)"),
 )
-"""Per SOS: an event of the alert and, when named, the consumer whose transaction applied it (else its
-``occurred_at``)."""
+"""Per SOS: an event of the alert and, when named, the consumer whose transaction applied it, or :data:`RELAY` for
+when the relay published it (else its ``occurred_at``)."""
 
 
 async def _milestones(engine: AsyncEngine, alert_ids: list[UUID]) -> list[dict[str, float]]:
     found: list[dict[str, float]] = [{} for _ in MILESTONES]
     async with engine.connect() as connection:
         for index, (event_type, consumer, _label) in enumerate(MILESTONES):
-            moment = ProcessedMessage.processed_at if consumer else OutboxEvent.occurred_at
+            moment = (
+                OutboxEvent.published_at
+                if consumer == RELAY
+                else ProcessedMessage.processed_at
+                if consumer
+                else OutboxEvent.occurred_at
+            )
             query = select(OutboxEvent.aggregate_id, moment).where(OutboxEvent.event_type == event_type)
-            if consumer:
+            if consumer and consumer != RELAY:
                 query = query.join(
                     ProcessedMessage,
                     (ProcessedMessage.event_id == OutboxEvent.id) & (ProcessedMessage.consumer == consumer),
@@ -316,7 +333,8 @@ async def _milestones(engine: AsyncEngine, alert_ids: list[UUID]) -> list[dict[s
                     query.where(OutboxEvent.aggregate_id.in_(alert_ids[start : start + 2000]))
                 )
                 for alert_id, at in rows:
-                    found[index][alert_id.hex] = _timestamp(at)
+                    if at is not None:
+                        found[index][alert_id.hex] = _timestamp(at)
     return found
 
 
@@ -422,7 +440,13 @@ async def _stage(arguments: argparse.Namespace, rate: int, work: Path) -> StageR
                 children.start("push-sink", [*sink, "--keys", str(work / "subscribers.json")], env)
                 children.start("api", [sos, "serve", "--port", str(port), "--workers", str(arguments.api_workers)], env)
                 children.start("relay", [sos, "relay"], env)
-                children.start("consumers", [sos, "consume"], env)
+                if arguments.split_consumers:
+                    paging = [f"--consumer={name}" for name in PAGING_CONSUMERS]
+                    others = [f"--consumer={name}" for name in OTHER_CONSUMERS]
+                    children.start("consumers", [sos, "consume", *others], env)
+                    children.start("paging-consumers", [sos, "consume", *paging], env)
+                else:
+                    children.start("consumers", [sos, "consume"], env)
                 worker = [sos, "worker", "--queue", "notifications", "--concurrency", str(arguments.concurrency)]
                 for index in range(arguments.workers):
                     children.start(f"worker-{index}", worker, env)
@@ -570,16 +594,22 @@ async def _run(arguments: argparse.Namespace, work: Path) -> tuple[list[StageRes
         stage_dir = work / str(rate)
         stage_dir.mkdir()
         results.append(await _stage(arguments, rate, stage_dir))
+    consumers = (
+        f"two `sos consume` processes (one for {' and '.join(PAGING_CONSUMERS)}, one for {', '.join(OTHER_CONSUMERS)})"
+        if arguments.split_consumers
+        else "one `sos consume` (every consumer)"
+    )
     setup = (
         f"PostgreSQL {arguments.server_version}, a tansu (in-memory) broker, one API process "
         f"(`sos serve --workers {arguments.api_workers}`, SOS_EVENT_BUS=kafka, SOS_JOB_RUNNER=celery, the "
         f"escalation scheduler in process with SOS_SCHEDULER_POLL_SECONDS={arguments.scheduler_poll_seconds:g}), "
-        f"one `sos relay` (SOS_OUTBOX_POLL_SECONDS={arguments.relay_poll_seconds:g}), one `sos consume` (every "
-        f"consumer), {arguments.workers} `sos worker --queue notifications --concurrency {arguments.concurrency}` "
+        f"one `sos relay` (SOS_OUTBOX_POLL_SECONDS={arguments.relay_poll_seconds:g}), {consumers}, "
+        f"{arguments.workers} `sos worker --queue notifications --concurrency {arguments.concurrency}` "
         "on Redis, and a push sink (aiohttp, answers 201) standing in for the push service, all on 127.0.0.1 with "
         f"the load generator. {arguments.responders} responders, each with one verified Web Push subscription, are "
         "the first tier of the default escalation policy, so each SOS makes "
-        f"{arguments.responders} in-app and {arguments.responders} Web Push notifications, each a Celery job; "
+        f"{arguments.responders} in-app and {arguments.responders} Web Push notifications, sent by Celery jobs "
+        f"of up to {JOB_SIZE}; "
         "pushes are encrypted (aes128gcm) and VAPID-signed for real. "
         f"Machine: {described_machine}. Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."
     )

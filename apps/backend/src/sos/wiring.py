@@ -5,7 +5,7 @@ from __future__ import annotations
 from sos.analytics.consumer import AnalyticsProjection
 from sos.checkins.scheduler import CheckinDueWork
 from sos.core.bus import Consumer
-from sos.core.config import Settings
+from sos.core.config import DatabaseKind, Settings
 from sos.core.jobs import JobQueue
 from sos.core.scheduler import DueWork
 from sos.core.uow import UnitOfWorkFactory
@@ -40,9 +40,14 @@ def build_consumers(settings: Settings, jobs: JobQueue, stream_log: StreamLog | 
 def build_due_work(uow_factory: UnitOfWorkFactory, jobs: JobQueue, settings: Settings) -> list[DueWork]:
     ranker = Ranker.from_settings(settings)
     return [
-        EscalationDueWork(uow_factory, ranker),
+        EscalationDueWork(uow_factory, ranker, parallel=_parallel_steps(settings)),
         CheckinDueWork(uow_factory),
         NotificationSweep(uow_factory, jobs),
         DispatchDueWork(uow_factory, ranker),
         LocationRetention(uow_factory, settings),
     ]
+
+
+def _parallel_steps(settings: Settings) -> int:
+    """SQLite has one writer, so parallel steps would only queue for it."""
+    return 1 if settings.database_kind is DatabaseKind.SQLITE else settings.scheduler_parallel_steps

@@ -151,9 +151,12 @@ async def processed_count(container: Container, consumer: str) -> int:
 class RecordingConsumer(Consumer):
     """Applies nothing but its processed-message keys; fails on the events it is told to."""
 
-    def __init__(self, name: str, failing: frozenset[UUID] = frozenset()) -> None:
+    def __init__(
+        self, name: str, failing: frozenset[UUID] = frozenset(), event_types: frozenset[str] | None = None
+    ) -> None:
         self.name = name
         self.failing = failing
+        self.event_types = event_types
         self.handed: list[UUID] = []
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:

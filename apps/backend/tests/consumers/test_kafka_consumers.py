@@ -25,6 +25,7 @@ from sos.core.ids import new_id
 from sos.core.kafka import encode_event, event_key
 from sos.core.kafka_consumer import ConsumerGroupRunner, ConsumerGroups
 from sos.core.uow import UnitOfWorkFactory
+from sos.dispatch.consumer import DispatchConsumer
 from sos.timeline.consumer import TimelineProjection
 from sos.wiring import build_consumers
 from tests.consumers.support import (
@@ -52,6 +53,11 @@ def with_prefix(settings: Settings, prefix: str) -> Settings:
 
 def runner_of(groups: ConsumerGroups, name: str) -> ConsumerGroupRunner:
     return next(runner for runner in groups.runners if runner.consumer.name == name)
+
+
+def _acts_on(runner: ConsumerGroupRunner, event_type: str) -> bool:
+    event_types = runner.consumer.event_types
+    return event_types is None or event_type in event_types
 
 
 def committed_past(runner: ConsumerGroupRunner, partition: TopicPartition, offset: int) -> bool:
@@ -83,7 +89,7 @@ async def real_consumers(kafka_container: Container) -> AsyncIterator[ConsumerGr
         yield groups
 
 
-async def test_an_sos_raised_through_the_api_reaches_every_consumer_through_kafka(
+async def test_an_sos_raised_through_the_api_reaches_every_consumer_acting_on_it_through_kafka(
     kafka_client: AsyncClient, kafka_container: Container, kafka_tenant: Tenant, real_consumers: ConsumerGroups
 ) -> None:
     alert = await raise_sos(kafka_client, kafka_tenant.reporter)
@@ -96,12 +102,12 @@ async def test_an_sos_raised_through_the_api_reaches_every_consumer_through_kafk
             )
         )
     assert event_id is not None
-    everyone = {runner.consumer.name for runner in real_consumers.runners}
+    interested = {runner.consumer.name for runner in real_consumers.runners if _acts_on(runner, "alert.triggered")}
 
     async def everyone_consumed() -> bool:
-        return await processed_by(kafka_container, event_id) == everyone
+        return await processed_by(kafka_container, event_id) == interested
 
-    await eventually(everyone_consumed, f"{sorted(everyone)} to consume alert.triggered")
+    await eventually(everyone_consumed, f"{sorted(interested)} to consume alert.triggered")
     assert await timeline_kinds(kafka_container, alert_id) == ["alert.triggered"]
 
 
@@ -125,6 +131,27 @@ async def test_a_message_delivered_five_times_has_one_effect(
     assert await timeline_kinds(kafka_container, event.aggregate_id) == ["alert.triggered"]
     assert timeline.stats.duplicates - duplicates_before == 4
     assert TimelineProjection.name in await processed_by(kafka_container, event.id)
+
+
+async def test_a_group_commits_past_events_its_consumer_does_not_act_on_and_keeps_no_key(
+    kafka_client: AsyncClient,
+    kafka_container: Container,
+    kafka_tenant: Tenant,
+    kafka_broker: str,
+    real_consumers: ConsumerGroups,
+) -> None:
+    event = await unpublished_alert_event(kafka_client, kafka_container, kafka_tenant)
+    dispatch = runner_of(real_consumers, DispatchConsumer.name)
+    assert not _acts_on(dispatch, event.type)
+    ignored_before = dispatch.stats.ignored
+    landed = await produce(kafka_broker, f"{kafka_container.settings.kafka_topic_prefix}.alert", [message_of(event)])
+
+    async def committed() -> bool:
+        return committed_past(dispatch, landed[-1].partition, landed[-1].offset)
+
+    await eventually(committed, "the dispatch group to commit past an event it does not act on")
+    assert dispatch.stats.ignored - ignored_before == 1
+    assert DispatchConsumer.name not in await processed_by(kafka_container, event.id)
 
 
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(

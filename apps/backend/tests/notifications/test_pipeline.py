@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
 from httpx import AsyncClient
 
+from sos.core.bus import consume_once
 from sos.core.container import Container
 from sos.core.job_runner import InProcessJobRunner
-from sos.core.jobs import JobContext, RetryPolicy, TaskRegistry, TaskSpec
+from sos.core.jobs import JobContext, JobQueue, RetryPolicy, TaskRegistry, TaskSpec
 from sos.notifications import service
-from sos.notifications.consumer import NotificationConsumer
+from sos.notifications.consumer import JOB_SIZE, NotificationConsumer
 from sos.notifications.scheduler import NotificationSweep
-from sos.notifications.tasks import deliver_notification, fail_notification
+from sos.notifications.tasks import deliver_notification, deliver_notifications, fail_notification
 from sos.users.domain import Role
 from tests.factories import Tenant, add_member, raise_sos, team_with, timeline_of
 from tests.notifications.helpers import (
@@ -203,3 +205,60 @@ async def test_a_delivery_that_keeps_failing_marks_the_notification_failed(
     assert (attempt.status, attempt.error) == ("failed", "ConnectionError('provider unreachable')")
     assert await count_events(container, "notification.failed", notification_id) == 1
     await settle(container)
+
+
+class RecordingJobs:
+    """Enqueues to the real runner, remembering each job's notification ids."""
+
+    def __init__(self, jobs: JobQueue) -> None:
+        self._jobs = jobs
+        self.batches: list[list[str]] = []
+
+    async def enqueue(self, task: str, args: dict[str, Any], *, key: str, queue: str | None = None) -> None:
+        self.batches.append(args.get("notification_ids") or [args["notification_id"]])
+        await self._jobs.enqueue(task, args, key=key, queue=queue)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def join(self) -> None:
+        await self._jobs.join()
+
+
+async def test_a_batch_of_pages_is_spread_over_jobs_of_ten_and_every_page_is_delivered(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    alert = await raise_sos(client, tenant.reporter)
+    events = [escalated(tenant, alert["id"], [tenant.responder.user_id], tier=tier) for tier in range(11)]
+    jobs = RecordingJobs(container.jobs)
+
+    await consume_once(container.uow_factory, NotificationConsumer(jobs), events)
+    await settle(container)
+
+    assert sorted(len(batch) for batch in jobs.batches) == [1, JOB_SIZE]
+    notifications = await notifications_of(container, tenant.responder.user_id)
+    enqueued = sorted(notification_id for batch in jobs.batches for notification_id in batch)
+    assert sorted(str(notification.id) for notification in notifications) == enqueued
+    assert {notification.status for notification in notifications} == {"delivered"}
+
+
+async def test_running_a_batch_job_again_delivers_its_in_app_notifications_once(
+    client: AsyncClient, container: Container, tenant: Tenant
+) -> None:
+    alert = await raise_sos(client, tenant.reporter)
+    users = [tenant.responder.user_id, tenant.coordinator.user_id]
+    event = escalated(tenant, alert["id"], users)
+    await consume_once(container.uow_factory, NotificationConsumer(BrokerDown()), [event])
+    ids = [str(notification.id) for user_id in users for notification in await notifications_of(container, user_id)]
+
+    for key in ("first-enqueue", "second-enqueue"):
+        ctx = JobContext(task=service.DELIVER_MANY_TASK, key=key, attempt=0, uow_factory=container.uow_factory)
+        await deliver_notifications(ctx, notification_ids=ids)
+
+    for notification_id in ids:
+        (attempt,) = await attempts_of(container, UUID(notification_id))
+        assert (attempt.channel, attempt.status) == ("in_app", "succeeded")
+        assert await count_events(container, "notification.delivered", UUID(notification_id)) == 1

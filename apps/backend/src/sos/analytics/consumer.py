@@ -64,6 +64,7 @@ def _seconds_between(start: datetime | None, end: datetime | None) -> float | No
 
 class AnalyticsProjection(Consumer):
     name = "analytics"
+    event_types = PROJECTED
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
         for event in events:

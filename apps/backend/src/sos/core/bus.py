@@ -1,7 +1,8 @@
 """The in-process event bus of the embedded mode, and idempotent consumers.
 
 A consumer applies a batch of events inside its own unit of work and records each event id as processed in that
-same transaction, so a redelivered event has no second effect.
+same transaction, so a redelivered event has no second effect. Events of a type the consumer does not act on are
+passed over without a transaction: with no effect to repeat, they need no processed-message key.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ logger = logging.getLogger("sos.bus")
 
 class Consumer(ABC):
     name: str
+    event_types: frozenset[str] | None = None
+    """The event types :meth:`handle` acts on; ``None`` for every type."""
+
+    def wants(self, event: DomainEvent) -> bool:
+        return self.event_types is None or event.type in self.event_types
 
     @abstractmethod
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
@@ -32,19 +38,20 @@ class Consumer(ABC):
 
 
 async def consume_once(uow_factory: UnitOfWorkFactory, consumer: Consumer, events: Sequence[DomainEvent]) -> int:
-    """Runs ``consumer`` on the events it has not seen yet; returns how many it applied."""
-    if not events:
+    """Runs ``consumer`` on the events it acts on and has not seen yet; returns how many it applied."""
+    wanted = [event for event in events if consumer.wants(event)]
+    if not wanted:
         return 0
     async with uow_factory() as uow:
         seen_rows = await uow.connection.execute(
             select(ProcessedMessage.event_id).where(
                 ProcessedMessage.consumer == consumer.name,
-                ProcessedMessage.event_id.in_([event.id for event in events]),
+                ProcessedMessage.event_id.in_([event.id for event in wanted]),
             )
         )
         seen = set(seen_rows.scalars())
         fresh = []
-        for event in events:
+        for event in wanted:
             # A redelivered event may also repeat within one batch; it is applied the first time only.
             if event.id not in seen:
                 seen.add(event.id)

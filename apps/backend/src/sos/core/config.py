@@ -92,6 +92,12 @@ class Settings(BaseSettings):
 
     scheduler_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     scheduler_batch_size: int = Field(default=100, ge=1, le=5000)
+    scheduler_parallel_steps: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Escalation steps one scheduler runs at once, each in its own transaction (one on SQLite)",
+    )
     run_scheduler_in_process: bool = Field(
         default=True, description="Run the escalation and check-in scheduler inside the API process"
     )

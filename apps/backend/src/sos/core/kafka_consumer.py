@@ -172,6 +172,8 @@ class RunnerTuning:
 class RunnerStats:
     received: int = 0
     applied: int = 0
+    ignored: int = 0
+    """Events of a type the consumer does not act on."""
     duplicates: int = 0
     dead_lettered: int = 0
     handler_failures: int = 0
@@ -195,13 +197,15 @@ def aggregate_topics_pattern(prefix: str) -> str:
     return rf"^{re.escape(prefix)}\.(?!{DEAD_LETTER_SUFFIX}$)[A-Za-z0-9_-]+$"
 
 
-def read_event(record: ConsumerRecord) -> DomainEvent:
+def read_event(record: ConsumerRecord, wanted: Callable[[DomainEvent], bool] | None = None) -> DomainEvent:
     """The event a record carries; raises :class:`PoisonMessage` for one no consumer can ever apply, whatever fails
-    in reading it (deeply nested JSON raises ``RecursionError``, not ``ValueError``)."""
+    in reading it (deeply nested JSON raises ``RecursionError``, not ``ValueError``). Only a ``wanted`` event's
+    payload is checked against its contract: the others are passed over unread."""
     headers = [(name, value) for name, value in record.headers or () if isinstance(value, bytes)]
     try:
         event = decode_event(record.value, headers)
-        validate_event(event)
+        if wanted is None or wanted(event):
+            validate_event(event)
     except Exception as exc:
         if is_outage(exc):
             raise Outage from exc
@@ -410,7 +414,7 @@ class ConsumerGroupRunner:
         self._progress = {}
         records = [record for partition_records in batch.values() for record in partition_records]
         self.stats.received += len(records)
-        readings = [(record, _reading(record)) for record in records]
+        readings = [(record, _reading(record, self.consumer.wants)) for record in records]
         readable = [(record, reading) for record, reading in readings if isinstance(reading, DomainEvent)]
         if len(readable) > 1 and await self._applied_together(readable):
             for record, reading in readings:
@@ -422,7 +426,8 @@ class ConsumerGroupRunner:
 
     async def _applied_together(self, readable: Sequence[tuple[ConsumerRecord, DomainEvent]]) -> bool:
         try:
-            self._count(await consume_once(self._uow_factory, self.consumer, [e for _, e in readable]), readable)
+            events = [event for _, event in readable]
+            self._count(await consume_once(self._uow_factory, self.consumer, events), events)
         except Exception as exc:
             if is_outage(exc):
                 raise Outage from exc
@@ -488,9 +493,11 @@ class ConsumerGroupRunner:
                 )
         return None
 
-    def _count(self, applied: int, delivered: Sequence[object]) -> None:
+    def _count(self, applied: int, delivered: Sequence[DomainEvent]) -> None:
+        wanted = sum(1 for event in delivered if self.consumer.wants(event))
         self.stats.applied += applied
-        self.stats.duplicates += len(delivered) - applied
+        self.stats.ignored += len(delivered) - wanted
+        self.stats.duplicates += wanted - applied
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assigned = self._kafka.assignment()
@@ -528,9 +535,9 @@ def _position(record: ConsumerRecord) -> tuple[str, int, int]:
     return record.topic, record.partition, record.offset
 
 
-def _reading(record: ConsumerRecord) -> DomainEvent | PoisonMessage:
+def _reading(record: ConsumerRecord, wanted: Callable[[DomainEvent], bool]) -> DomainEvent | PoisonMessage:
     try:
-        return read_event(record)
+        return read_event(record, wanted)
     except PoisonMessage as exc:
         return exc
 

@@ -60,12 +60,18 @@ class Scheduler:
         self._wakeup.set()
 
     async def run_forever(self) -> None:
+        """Ticks every ``poll_seconds`` from the start of one tick to the next, so a busy tick does not stretch the
+        wait for what falls due during it; a tick longer than that is followed by the next one at once."""
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            started = loop.time()
             await self.tick()
             if self._stopping:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
+            remaining = self._poll_seconds - (loop.time() - started)
+            if remaining > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=remaining)
             self._wakeup.clear()
 
     def start(self) -> None:

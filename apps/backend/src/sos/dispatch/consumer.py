@@ -35,6 +35,7 @@ _CLOSING = {"alert.resolved": WithdrawalReason.RESOLVED, "alert.cancelled": With
 
 class DispatchConsumer(Consumer):
     name = "dispatch"
+    event_types = frozenset({"alert.assigned", "alert.acknowledged", "alert.unassigned", *_CLOSING})
 
     def __init__(self, ranker: Ranker | None = None) -> None:
         self._ranker = ranker or Ranker()

@@ -37,6 +37,7 @@ def _covers(current: Any, occurred_at: datetime) -> bool:
 
 class EscalationConsumer(Consumer):
     name = "escalation"
+    event_types = _STARTING_EVENTS | frozenset(STOPPING_EVENTS)
 
     async def handle(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
         for event in events:

@@ -7,6 +7,7 @@ the same step twice, and a crash before the commit leaves the step due for the n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -232,15 +233,21 @@ class _ClaimLost(Exception):
 class EscalationDueWork:
     name = "escalation"
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, ranker: Ranker | None = None) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, ranker: Ranker | None = None, *, parallel: int = 1) -> None:
         self._uow_factory = uow_factory
         self._ranker = ranker or Ranker()
+        self._parallel = parallel
 
     async def run_due(self, now: datetime, limit: int) -> int:
-        """Performs up to ``limit`` due steps, each in its own transaction; returns how many it performed."""
+        """Performs up to ``limit`` due steps, each in its own transaction and up to ``parallel`` at once (each
+        claims a different escalation, as two schedulers do); returns how many it performed."""
         performed = 0
-        while performed < limit and await self._step_one(now):
-            performed += 1
+        while performed < limit:
+            width = min(self._parallel, limit - performed)
+            stepped = await asyncio.gather(*(self._step_one(now) for _ in range(width)))
+            performed += sum(stepped)
+            if not all(stepped):
+                break
         return performed
 
     async def _step_one(self, now: datetime) -> bool:

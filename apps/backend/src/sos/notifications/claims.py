@@ -207,14 +207,13 @@ async def claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUID
     from sos.providers.service import enabled_providers
 
     async with uow:
-        method_id = await uow.connection.scalar(
-            select(Notification.contact_method_id).where(Notification.id == notification_id)
-        )
-        if method_id is not None:
-            # One claim per contact method at a time, so concurrent jobs for one phone make one SMS bundle.
+        # One claim per contact method at a time, so concurrent jobs for one phone make one SMS bundle.
+        method_of_notification = select(Notification.contact_method_id).where(Notification.id == notification_id)
+        method = (
             await uow.connection.execute(
-                select(ContactMethod.id).where(ContactMethod.id == method_id).with_for_update()
+                select(CONTACTS).where(ContactMethod.id == method_of_notification.scalar_subquery()).with_for_update()
             )
+        ).first()
         lead = await _lock(uow.connection, notification_id)
         if lead is None or lead.status != NotificationStatus.PENDING:
             return None
@@ -223,9 +222,6 @@ async def claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUID
             await _wait_until(uow, [lead], lead.due_at)
             await uow.commit()
             return None
-        method = (
-            await uow.connection.execute(select(CONTACTS).where(ContactMethod.id == lead.contact_method_id))
-        ).first()
         reason = _usable(method, NotificationPurpose(lead.purpose))
         _, unwanted = await _still_wanted(uow.connection, [lead])
         if method is None or reason is not None or unwanted:

@@ -12,6 +12,7 @@ offered the alert to (those without a recent location, or not available), as ass
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,9 @@ DIRECT_SENDS = frozenset({"contact_method.verification_sent", "contact_method.te
 """Events whose ``notification_id`` names a notification created with them, to be sent now."""
 ENDS_PAGING = frozenset({"alert.acknowledged", "alert.resolved", "alert.cancelled"})
 ENDS_OFFER = frozenset({"alert.offer_accepted", "alert.offer_expired", "alert.offer_declined", "alert.offer_withdrawn"})
+PAGING = frozenset({"alert.escalated", "alert.assigned", "alert.offer_made", "alert.dispatch_exhausted"})
+JOB_SIZE = 10
+"""Notifications per delivery job: one SOS's worth for five responders (in-app and a first rule step each)."""
 
 
 def _uuids(values: Any) -> list[UUID]:
@@ -43,6 +47,7 @@ def _uuids(values: Any) -> list[UUID]:
 
 class NotificationConsumer(Consumer):
     name = "notifications"
+    event_types = DIRECT_SENDS | ENDS_PAGING | ENDS_OFFER | PAGING
 
     def __init__(self, jobs: JobQueue) -> None:
         self._jobs = jobs
@@ -126,7 +131,12 @@ class NotificationConsumer(Consumer):
         ).first()
 
     async def _enqueue(self, notification_ids: list[UUID]) -> None:
-        """One job for the whole batch; if enqueueing fails (the broker is down), the sweeper enqueues them later."""
+        """Jobs of up to :data:`JOB_SIZE` notifications, so that a batch's pages spread over every worker instead of
+        queueing in one; if enqueueing fails (the broker is down), the sweeper enqueues them later."""
+        chunks = [notification_ids[start : start + JOB_SIZE] for start in range(0, len(notification_ids), JOB_SIZE)]
+        await asyncio.gather(*map(self._enqueue_chunk, chunks))
+
+    async def _enqueue_chunk(self, notification_ids: list[UUID]) -> None:
         if len(notification_ids) == 1:
             await self._jobs.enqueue(
                 service.DELIVER_TASK,

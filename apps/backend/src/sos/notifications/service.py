@@ -249,27 +249,26 @@ async def cancel_pages(uow: UnitOfWork, event: DomainEvent) -> None:
     await uow.connection.execute(query)
 
 
-async def _lock_pending(uow: UnitOfWork, notification_id: UUID) -> Any:
-    row = (
-        await uow.connection.execute(select(_NOTIFICATIONS).where(Notification.id == notification_id).with_for_update())
-    ).first()
-    return row if row is not None and row.status == NotificationStatus.PENDING else None
-
-
-async def _record_attempt(
-    uow: UnitOfWork, row: Any, status: AttemptStatus, *, started_at: Any, error: str | None = None
-) -> None:
-    await uow.connection.execute(
-        insert(NotificationAttempt).values(
-            id=new_id(),
-            notification_id=row.id,
-            channel=row.channel,
-            status=status,
-            error=error,
-            started_at=started_at,
-            finished_at=utcnow(),
-        )
+async def _lock_pending(uow: UnitOfWork, notification_ids: Sequence[UUID]) -> list[Any]:
+    rows = await uow.connection.execute(
+        select(_NOTIFICATIONS)
+        .where(Notification.id.in_(list(notification_ids)))
+        .order_by(Notification.id)
+        .with_for_update()
     )
+    return [row for row in rows if row.status == NotificationStatus.PENDING]
+
+
+def _attempt(row: Any, status: AttemptStatus, *, started_at: Any, error: str | None = None) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "notification_id": row.id,
+        "channel": row.channel,
+        "status": status,
+        "error": error,
+        "started_at": started_at,
+        "finished_at": utcnow(),
+    }
 
 
 def _event(event_type: str, row: Any, *, actor_id: UUID | None = None, **payload: Any) -> DomainEvent:
@@ -286,23 +285,24 @@ def _event(event_type: str, row: Any, *, actor_id: UUID | None = None, **payload
     )
 
 
-async def deliver(uow: UnitOfWork, notification_id: UUID) -> bool:
-    """Delivers a pending notification on its channel inside ``uow``; False when it is not pending any more.
-
-    In-app delivery puts it in the user's inbox; channels that call out to a provider plug in here.
-    """
-    row = await _lock_pending(uow, notification_id)
-    if row is None:
-        return False
+async def deliver_in_app(uow: UnitOfWork, notification_ids: Sequence[UUID]) -> int:
+    """Puts the in-app notifications among ``notification_ids`` that are still pending in their users' inboxes,
+    all inside ``uow``; returns how many it delivered."""
+    rows = await _lock_pending(uow, notification_ids)
+    if not rows:
+        return 0
     started_at = utcnow()
     await uow.connection.execute(
         update(_NOTIFICATIONS)
-        .where(Notification.id == notification_id)
+        .where(Notification.id.in_([row.id for row in rows]))
         .values(status=NotificationStatus.DELIVERED, delivered_at=utcnow(), attempts=Notification.attempts + 1)
     )
-    await _record_attempt(uow, row, AttemptStatus.SUCCEEDED, started_at=started_at)
-    uow.record(_event("delivered", row, attempt=row.attempts + 1))
-    return True
+    await uow.connection.execute(
+        insert(NotificationAttempt), [_attempt(row, AttemptStatus.SUCCEEDED, started_at=started_at) for row in rows]
+    )
+    for row in rows:
+        uow.record(_event("delivered", row, attempt=row.attempts + 1))
+    return len(rows)
 
 
 async def fail(uow: UnitOfWork, notification_id: UUID, error: str) -> bool:
@@ -318,7 +318,9 @@ async def fail(uow: UnitOfWork, notification_id: UUID, error: str) -> bool:
     await uow.connection.execute(
         update(_NOTIFICATIONS).where(Notification.id == notification_id).values(attempts=Notification.attempts + 1)
     )
-    await _record_attempt(uow, row, AttemptStatus.FAILED, started_at=utcnow(), error=error)
+    await uow.connection.execute(
+        insert(NotificationAttempt).values(_attempt(row, AttemptStatus.FAILED, started_at=utcnow(), error=error))
+    )
     await fail_rows(
         uow, [row], "…" if row.channel != NotificationChannel.IN_APP else "in app", error, attempt=row.attempts + 1
     )

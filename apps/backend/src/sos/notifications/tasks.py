@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from sqlalchemy import select
@@ -30,7 +32,7 @@ async def deliver_notification(ctx: JobContext, notification_id: str) -> None:
         await pipeline.deliver_external(ctx.uow_factory, target)
         return
     async with ctx.uow_factory() as uow:
-        if await ctx.first_run(uow) and await service.deliver(uow, target):
+        if await ctx.first_run(uow) and await service.deliver_in_app(uow, [target]):
             await uow.commit()
 
 
@@ -54,33 +56,42 @@ DELIVER = TASKS.register(
 _BATCH_CONCURRENCY = 8
 
 
-async def _deliver_any(ctx: JobContext, notification_id: UUID) -> None:
-    channel = await _channel(ctx, notification_id)
-    if channel is None:
-        return
-    if channel is not NotificationChannel.IN_APP:
-        await pipeline.deliver_external(ctx.uow_factory, notification_id)
+async def _channels(ctx: JobContext, notification_ids: list[UUID]) -> dict[UUID, NotificationChannel]:
+    async with ctx.uow_factory().read() as uow:
+        rows = await uow.connection.execute(
+            select(Notification.id, Notification.channel).where(Notification.id.in_(notification_ids))
+        )
+        return {row.id: NotificationChannel(row.channel) for row in rows}
+
+
+async def _deliver_in_app(ctx: JobContext, notification_ids: list[UUID]) -> None:
+    if not notification_ids:
         return
     async with ctx.uow_factory() as uow:
-        if await service.deliver(uow, notification_id):
+        if await service.deliver_in_app(uow, notification_ids):
             await uow.commit()
 
 
 async def deliver_notifications(ctx: JobContext, notification_ids: list[str]) -> None:
-    """Every notification one event made due at once (in-app and the first rule steps of each recipient), side by
-    side: one job per event instead of one per notification keeps enqueueing off the consumer's critical path.
-    Each notification's own state makes a re-run of the batch deliver only what is still pending."""
+    """Notifications an event made due at once (in-app and the first rule steps of each recipient): the in-app ones
+    in one transaction, the others through their providers side by side. Each notification's own state makes a
+    re-run of the batch deliver only what is still pending."""
     slots = asyncio.Semaphore(_BATCH_CONCURRENCY)
+    channels = await _channels(ctx, [UUID(notification_id) for notification_id in notification_ids])
+    in_app = [target for target, channel in channels.items() if channel is NotificationChannel.IN_APP]
+    external = [target for target, channel in channels.items() if channel is not NotificationChannel.IN_APP]
 
-    async def one(notification_id: str) -> BaseException | None:
+    async def guarded(work: Callable[[], Awaitable[None]]) -> BaseException | None:
         async with slots:
             try:
-                await _deliver_any(ctx, UUID(notification_id))
+                await work()
             except Exception as exc:
                 return exc
             return None
 
-    failures = [failure for failure in await asyncio.gather(*map(one, notification_ids)) if failure is not None]
+    sends = [functools.partial(pipeline.deliver_external, ctx.uow_factory, target) for target in external]
+    outcomes = await asyncio.gather(guarded(functools.partial(_deliver_in_app, ctx, in_app)), *map(guarded, sends))
+    failures = [failure for failure in outcomes if failure is not None]
     if failures:
         raise failures[0]
 
