@@ -61,6 +61,31 @@ async def _lock(connection: AsyncConnection, notification_id: UUID) -> Any:
     ).first()
 
 
+async def _contact_method(connection: AsyncConnection, notification_id: UUID) -> Any:
+    """The notification's contact method. For an SMS page it is locked, so that concurrent jobs for one phone make
+    one bundle; other channels never wait for each other. The lock leaves foreign-key checks alone (FOR NO KEY
+    UPDATE), so new notifications to the number are not held up either."""
+    method = (
+        await connection.execute(
+            select(
+                CONTACTS,
+                Notification.channel.label("notification_channel"),
+                Notification.purpose.label("notification_purpose"),
+            )
+            .join_from(Notification, ContactMethod, Notification.contact_method_id == ContactMethod.id)
+            .where(Notification.id == notification_id)
+        )
+    ).first()
+    if method is None or (method.notification_channel, method.notification_purpose) != (
+        NotificationChannel.SMS,
+        NotificationPurpose.PAGE,
+    ):
+        return method
+    return (
+        await connection.execute(select(CONTACTS).where(ContactMethod.id == method.id).with_for_update(key_share=True))
+    ).first()
+
+
 async def cancel(uow: UnitOfWork, rows: Sequence[Any], reason: str) -> None:
     changes: dict[str, Any] = {"status": NotificationStatus.CANCELLED, "last_error": reason[:500], "lease_until": None}
     await uow.connection.execute(
@@ -207,13 +232,7 @@ async def claim(uow: UnitOfWork, runtime: DeliveryRuntime, notification_id: UUID
     from sos.providers.service import enabled_providers
 
     async with uow:
-        # One claim per contact method at a time, so concurrent jobs for one phone make one SMS bundle.
-        method_of_notification = select(Notification.contact_method_id).where(Notification.id == notification_id)
-        method = (
-            await uow.connection.execute(
-                select(CONTACTS).where(ContactMethod.id == method_of_notification.scalar_subquery()).with_for_update()
-            )
-        ).first()
+        method = await _contact_method(uow.connection, notification_id)
         lead = await _lock(uow.connection, notification_id)
         if lead is None or lead.status != NotificationStatus.PENDING:
             return None
