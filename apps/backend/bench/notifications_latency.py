@@ -551,7 +551,7 @@ def report(arguments: argparse.Namespace, results: list[StageResult], setup: str
         "",
         f"Command: `cd apps/backend && .venv/bin/python -m bench.notifications_latency --rates {arguments.rates} "
         f"--duration {arguments.duration:g} --settle {arguments.settle:g} --workers {arguments.workers} "
-        f"--concurrency {arguments.concurrency}`.",
+        f"--concurrency {arguments.concurrency}{' --split-consumers' if arguments.split_consumers else ''}`.",
         "",
         setup,
         "",
