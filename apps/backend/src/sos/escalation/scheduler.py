@@ -244,7 +244,12 @@ class EscalationDueWork:
         performed = 0
         while performed < limit:
             width = min(self._parallel, limit - performed)
-            stepped = await asyncio.gather(*(self._step_one(now) for _ in range(width)))
+            outcomes = await asyncio.gather(*(self._step_one(now) for _ in range(width)), return_exceptions=True)
+            # Every step of the round has finished before a failure is raised, so none outlives this tick.
+            failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+            if failures:
+                raise failures[0]
+            stepped = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
             performed += sum(stepped)
             if not all(stepped):
                 break
