@@ -315,19 +315,16 @@ async def _milestones(engine: AsyncEngine, alert_ids: list[UUID]) -> list[dict[s
     found: list[dict[str, float]] = [{} for _ in MILESTONES]
     async with engine.connect() as connection:
         for index, (event_type, consumer, _label) in enumerate(MILESTONES):
-            moment = (
-                OutboxEvent.published_at
-                if consumer == RELAY
-                else ProcessedMessage.processed_at
-                if consumer
-                else OutboxEvent.occurred_at
-            )
-            query = select(OutboxEvent.aggregate_id, moment).where(OutboxEvent.event_type == event_type)
-            if consumer and consumer != RELAY:
-                query = query.join(
+            if consumer is None:
+                query = select(OutboxEvent.aggregate_id, OutboxEvent.occurred_at)
+            elif consumer == RELAY:
+                query = select(OutboxEvent.aggregate_id, OutboxEvent.published_at)
+            else:
+                query = select(OutboxEvent.aggregate_id, ProcessedMessage.processed_at).join(
                     ProcessedMessage,
                     (ProcessedMessage.event_id == OutboxEvent.id) & (ProcessedMessage.consumer == consumer),
                 )
+            query = query.where(OutboxEvent.event_type == event_type)
             for start in range(0, len(alert_ids), 2000):
                 rows = await connection.execute(
                     query.where(OutboxEvent.aggregate_id.in_(alert_ids[start : start + 2000]))

@@ -15,17 +15,20 @@ from sos.notifications.domain import NotificationChannel
 from sos.notifications.models import Notification
 
 
-async def _channel(ctx: JobContext, notification_id: UUID) -> NotificationChannel | None:
+async def _channels(ctx: JobContext, notification_ids: list[UUID]) -> dict[UUID, NotificationChannel]:
+    """The channel of each notification that still exists."""
     async with ctx.uow_factory().read() as uow:
-        channel = await uow.connection.scalar(select(Notification.channel).where(Notification.id == notification_id))
-    return NotificationChannel(channel) if channel is not None else None
+        rows = await uow.connection.execute(
+            select(Notification.id, Notification.channel).where(Notification.id.in_(notification_ids))
+        )
+        return {row.id: NotificationChannel(row.channel) for row in rows}
 
 
 async def deliver_notification(ctx: JobContext, notification_id: str) -> None:
     """In-app notifications land in the inbox in one transaction. The others go through the provider pipeline,
     whose row states (pending, sending under a lease, sent) make a second run a no-op."""
     target = UUID(notification_id)
-    channel = await _channel(ctx, target)
+    channel = (await _channels(ctx, [target])).get(target)
     if channel is None:
         return
     if channel is not NotificationChannel.IN_APP:
@@ -54,14 +57,6 @@ DELIVER = TASKS.register(
 )
 
 _BATCH_CONCURRENCY = 8
-
-
-async def _channels(ctx: JobContext, notification_ids: list[UUID]) -> dict[UUID, NotificationChannel]:
-    async with ctx.uow_factory().read() as uow:
-        rows = await uow.connection.execute(
-            select(Notification.id, Notification.channel).where(Notification.id.in_(notification_ids))
-        )
-        return {row.id: NotificationChannel(row.channel) for row in rows}
 
 
 async def _deliver_in_app(ctx: JobContext, notification_ids: list[UUID]) -> None:
