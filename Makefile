@@ -30,8 +30,11 @@ run: setup web
 
 # After lint and type checks, the backend suites (one process per database, and the authorization matrix) and the web
 # console's chain run side by side: the SQLite run is the longest, and the others fill the second core around it.
+# When a suite fails, its failures are repeated at the very end, below the other suites' output.
 test: lint typecheck setup web-deps
-	$(MAKE) --no-print-directory --output-sync=target -j5 test-sqlite test-authz test-postgresql test-mariadb test-web
+	@bash scripts/suite.sh clear
+	$(MAKE) --no-print-directory --output-sync=target -k -j5 test-sqlite test-authz test-postgresql test-mariadb test-web \
+		|| { bash scripts/suite.sh report; exit 1; }
 
 lint: setup
 	$(UV_RUN) ruff check src tests bench
@@ -51,23 +54,28 @@ DB_TESTS := tests/api tests/core tests/migrations tests/relay tests/consumers te
 	tests/providers/test_vapid.py tests/providers/test_provider_api.py tests/stream tests/dispatch tests/locations
 
 test-backend: setup
-	$(MAKE) --no-print-directory --output-sync=target -j4 test-sqlite test-authz test-postgresql test-mariadb
+	@bash scripts/suite.sh clear
+	$(MAKE) --no-print-directory --output-sync=target -k -j4 test-sqlite test-authz test-postgresql test-mariadb \
+		|| { bash scripts/suite.sh report; exit 1; }
+
+SUITE := bash $(CURDIR)/scripts/suite.sh run
+BACKEND_SUITE = cd $(BACKEND) && $(SUITE) $(1) $(UV) run --frozen env
 
 test-sqlite:
-	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider --ignore=tests/authz --cov --cov-report=term
+	$(call BACKEND_SUITE,sqlite) SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider --ignore=tests/authz --cov --cov-report=term
 
 test-authz:
-	$(UV_RUN) env SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider tests/authz
+	$(call BACKEND_SUITE,authz) SOS_TEST_DATABASES=sqlite pytest -p no:cacheprovider tests/authz
 
 test-postgresql:
-	$(if $(filter postgresql,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=postgresql pytest -p no:cacheprovider $(DB_TESTS),@echo "PostgreSQL tests not selected")
+	$(if $(filter postgresql,$(TEST_DATABASES)),$(call BACKEND_SUITE,postgresql) SOS_TEST_DATABASES=postgresql pytest -p no:cacheprovider $(DB_TESTS),@echo "PostgreSQL tests not selected")
 
 test-mariadb:
-	$(if $(filter mariadb,$(TEST_DATABASES)),$(UV_RUN) env SOS_TEST_DATABASES=mariadb pytest -p no:cacheprovider $(DB_TESTS),@echo "MariaDB tests not selected")
+	$(if $(filter mariadb,$(TEST_DATABASES)),$(call BACKEND_SUITE,mariadb) SOS_TEST_DATABASES=mariadb pytest -p no:cacheprovider $(DB_TESTS),@echo "MariaDB tests not selected")
 
 # The web console's checks in order: design tokens, the typed client, lint, type check and Vitest, then Playwright.
 test-web:
-	$(MAKE) --no-print-directory -j1 test-design-system test-contracts test-frontend test-e2e
+	$(SUITE) web $(MAKE) --no-print-directory -j1 test-design-system test-contracts test-frontend test-e2e
 
 test-design-system:
 	bash scripts/ensure-node.sh

@@ -230,7 +230,7 @@ class LoopbackSmtpServer:
     ) -> None:
         self.stop()
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:  # noqa: ASYNC109
+    async def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:  # noqa: ASYNC109
         """The first ``count`` messages received, once they are in; TimeoutError if they do not come in time."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:

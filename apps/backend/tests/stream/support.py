@@ -32,7 +32,7 @@ STREAM_SETTINGS: dict[str, Any] = {
 }
 TLS = ssl.create_default_context()
 """Loaded once: every client would load the CA bundle again (a quarter of a second), though streams are plain HTTP."""
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 20.0
 """The longest any test waits for one event."""
 
 
@@ -197,7 +197,7 @@ def filler(tenant: Tenant, count: int) -> list[StreamRecord]:
     return records
 
 
-async def until_listening(port: int, seconds: float = 10.0) -> None:
+async def until_listening(port: int, seconds: float = 30.0) -> None:
     """Waits until something accepts connections on ``port``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds

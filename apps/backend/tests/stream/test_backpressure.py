@@ -26,7 +26,7 @@ PADDING = "x" * 16_000
 """Big changes fill a socket's buffers (a few megabytes on loopback) in fewer events."""
 MAX_EVENTS = 2000
 ORGANIZATION = uuid4()
-PROMPT_SECONDS = 2.0
+PROMPT_SECONDS = 10.0
 """How soon the client that keeps reading must get each change, whatever the stalled one does."""
 
 
@@ -79,7 +79,7 @@ async def test_a_subscriber_that_never_takes_its_changes_is_dropped_and_the_othe
     for _ in readers:
         await opened.acquire()
     await log.append(records(200))
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(20):
         await asyncio.gather(*readers)
     assert stuck.ended is not None
     assert stuck.ended.reason is Closed.OVERFLOW
@@ -119,6 +119,6 @@ async def test_a_client_that_stops_reading_is_cut_off_while_another_gets_every_c
             assert hub.dropped == dropped_before + 1
             assert sent == 0, f"the reading client got every change, each within {PROMPT_SECONDS} s"
         # The server closed the stalled connection: what it had sent is there to read, then the end.
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(20):
             while await loop.sock_recv(stalled, 1 << 20):
                 pass
