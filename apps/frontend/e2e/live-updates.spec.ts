@@ -99,6 +99,21 @@ test.describe("live updates", () => {
     await expect(indicator(page, "Live")).toBeVisible({ timeout: 20_000 });
   });
 
+  test("the indicator says stale while the server is silent and live again once it answers", async ({ page }) => {
+    await loginAs(page, "coordinator");
+    await expect(indicator(page, "Live")).toBeVisible();
+    // Frozen, the server keeps its connections open but sends nothing: no heartbeat, as on a hung host or a dead link.
+    const backend = Number(process.env.SOS_E2E_BACKEND_PROCESS_GROUP);
+    process.kill(-backend, "SIGSTOP");
+    try {
+      // Two heartbeats (5 s each in the e2e backend) of silence.
+      await expect(indicator(page, "Stale")).toBeVisible({ timeout: 15_000 });
+    } finally {
+      process.kill(-backend, "SIGCONT");
+    }
+    await expect(indicator(page, "Live")).toBeVisible({ timeout: 20_000 });
+  });
+
   test("the indicator goes offline with the network and live again when it is back", async ({ page, context }) => {
     await loginAs(page, "coordinator");
     await expect(indicator(page, "Live")).toBeVisible();

@@ -102,9 +102,9 @@ async function stopProcessGroup(child) {
 }
 
 /**
- * @param {{ webDir?: string, log?: (line: string) => void }} [options]
+ * @param {{ webDir?: string, log?: (line: string) => void, settings?: Record<string, string> }} [options]
  */
-export async function startBackend({ webDir = BUILT_CONSOLE_DIR, log = (line) => console.log(line) } = {}) {
+export async function startBackend({ webDir = BUILT_CONSOLE_DIR, log = (line) => console.log(line), settings = {} } = {}) {
   try {
     await stat(path.join(webDir, "index.html"));
   } catch {
@@ -140,7 +140,7 @@ export async function startBackend({ webDir = BUILT_CONSOLE_DIR, log = (line) =>
     await cp(webDir, servedDir, { recursive: true });
     const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}`;
-    const env = backendEnv({ SOS_DATA_DIR: dataDir, SOS_PORT: String(port), SOS_WEB_DIR: servedDir });
+    const env = backendEnv({ ...settings, SOS_DATA_DIR: dataDir, SOS_PORT: String(port), SOS_WEB_DIR: servedDir });
 
     log(`backend: migrating and seeding the demo organization in ${dataDir}`);
     await runStep(uv, ["sos", "migrate"], env, logFile);
@@ -156,7 +156,7 @@ export async function startBackend({ webDir = BUILT_CONSOLE_DIR, log = (line) =>
     closeSync(out);
     await waitUntilReady(baseURL, server, logFile);
     log(`backend: serving ${baseURL} (log: ${logFile})`);
-    return { baseURL, port, dataDir, webDir: servedDir, logFile, stop };
+    return { baseURL, port, processGroup: server.pid, dataDir, webDir: servedDir, logFile, stop };
   } catch (error) {
     await stop();
     throw error;
