@@ -109,9 +109,11 @@ bench-events: setup
 bench-notifications: setup
 	cd $(BACKEND) && .venv/bin/python -m bench.notifications_latency
 
-# 5,000 SSE clients on one API process: memory per connection, and POST /alerts to the change seen by each client.
+# 5,000 SSE clients on one API process, then on two replicas fanning out through Redis (database 8 of the local Redis,
+# flushed): memory per connection, and POST /alerts to the change seen by each client.
 bench-stream: setup
 	cd $(BACKEND) && .venv/bin/python -m bench.stream_fanout
+	cd $(BACKEND) && .venv/bin/python -m bench.stream_fanout --replicas 2 --redis-url redis://127.0.0.1:6379/8
 
 # The nearest-available-responder query among 100,000 responders on PostgreSQL.
 bench-dispatch: setup

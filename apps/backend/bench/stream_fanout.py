@@ -41,6 +41,7 @@ from typing import Any
 
 import aiohttp
 import uvloop
+from redis.asyncio import Redis
 from sqlalchemy import insert
 
 from bench.events_common import ROOT, Processes, free_port, machine, percentile, processes, write_signing_key
@@ -55,8 +56,8 @@ from sos.users.models import Membership, User
 
 BACKEND = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-DOC_BEGIN = "<!-- stream-bench:start -->"
-DOC_END = "<!-- stream-bench:end -->"
+DOC_MARKERS = {"memory": ("<!-- stream-bench:start -->", "<!-- stream-bench:end -->")}
+DOC_MARKERS["redis"] = ("<!-- stream-bench-redis:start -->", "<!-- stream-bench-redis:end -->")
 STREAM_PATH = "/api/v1/stream"
 TOKEN_TTL_SECONDS = 3600
 WATCHED_TYPE = "alert.triggered"
@@ -301,7 +302,7 @@ def _server_rss(session: int) -> int:
     return total
 
 
-async def _wait_ready(http: aiohttp.ClientSession, base_url: str, children: Processes) -> None:
+async def _wait_ready(http: aiohttp.ClientSession, base_url: str, children: Processes, name: str) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         children.check_alive()
@@ -310,7 +311,7 @@ async def _wait_ready(http: aiohttp.ClientSession, base_url: str, children: Proc
                 if response.status == 200:
                     return
         await asyncio.sleep(0.2)
-    raise RuntimeError(f"the API did not become ready within 90 s:\n{children.log_tail('api')}")
+    raise RuntimeError(f"the API did not become ready within 90 s:\n{children.log_tail(name)}")
 
 
 async def _warm_up(host: str, port: int, spec: ClientSpec) -> None:
@@ -348,9 +349,10 @@ async def _raise_one(http: aiohttp.ClientSession, url: str, token: str, raised: 
 
 
 async def _load(
-    http: aiohttp.ClientSession, base_url: str, reporters: Sequence[ClientSpec], rate: float, duration: float
+    http: aiohttp.ClientSession, base_urls: Sequence[str], reporters: Sequence[ClientSpec], rate: float, duration: float
 ) -> tuple[list[Raised], float]:
-    """Open loop at ``rate`` SOS/s, each raised by the next connected reporter; returns them and the worst lag."""
+    """Open loop at ``rate`` SOS/s, each raised by the next connected reporter through the next replica in turn;
+    returns them and the worst lag."""
     loop = asyncio.get_running_loop()
     start_loop, start_wall = loop.time() + 0.1, time.time() + 0.1
     raised: list[Raised] = []
@@ -365,7 +367,8 @@ async def _load(
         reporter = reporters[index % len(reporters)]
         item = Raised(due=start_wall + index / rate, reporter=reporter.index)
         raised.append(item)
-        tasks.append(asyncio.create_task(_raise_one(http, f"{base_url}/api/v1/alerts", reporter.token, item)))
+        url = f"{base_urls[index % len(base_urls)]}/api/v1/alerts"
+        tasks.append(asyncio.create_task(_raise_one(http, url, reporter.token, item)))
     await asyncio.gather(*tasks)
     return raised, lag
 
@@ -435,8 +438,9 @@ async def _run(arguments: argparse.Namespace, work: Path) -> Result:
     every = await _seed(settings, arguments.clients + 1, arguments.staff_share, arguments.outsider_share)
     warm_up_spec = next(spec for spec in every if spec.kind == STAFF)
     specs = [spec for spec in every if spec is not warm_up_spec]
-    port = free_port()
-    host, base_url = "127.0.0.1", f"http://127.0.0.1:{port}"
+    host = "127.0.0.1"
+    ports = [free_port() for _ in range(arguments.replicas)]
+    base_urls = [f"http://{host}:{port}" for port in ports]
     env = {
         **os.environ,
         "SOS_ENVIRONMENT": "embedded",
@@ -444,29 +448,42 @@ async def _run(arguments: argparse.Namespace, work: Path) -> Result:
         "SOS_DATA_DIR": str(work),
         "SOS_JWT_PRIVATE_KEY_FILE": str(key_file),
         "SOS_ACCESS_TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
-        "SOS_STREAM_BACKEND": "memory",
+        "SOS_STREAM_BACKEND": "redis" if arguments.redis_url else "memory",
+        "SOS_REDIS_URL": arguments.redis_url or "",
         "SOS_LOG_LEVEL": "WARNING",
         "SOS_WEB_DIR": str(work / "no-web-console"),
     }
     context = multiprocessing.get_context("spawn")
     reports: multiprocessing.Queue[Any] = context.Queue()
     stop = context.Event()
+    if arguments.redis_url:
+        redis = Redis.from_url(arguments.redis_url)
+        await redis.flushdb()
+        await redis.aclose()
+    names = [f"api-{number}" for number in range(1, arguments.replicas + 1)]
+    sos = str(BACKEND / ".venv" / "bin" / "sos")
     with processes(work) as children:
-        api = children.start("api", [str(BACKEND / ".venv" / "bin" / "sos"), "serve", "--port", str(port)], env)
+        apis = [
+            children.start(name, [sos, "serve", "--port", str(port)], env)
+            for name, port in zip(names, ports, strict=True)
+        ]
         connector = aiohttp.TCPConnector(limit=200, limit_per_host=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
-            await _wait_ready(http, base_url, children)
-            await _warm_up(host, port, warm_up_spec)
+            for name, base_url in zip(names, base_urls, strict=True):
+                await _wait_ready(http, base_url, children, name)
+            for port in ports:
+                await _warm_up(host, port, warm_up_spec)
             await asyncio.sleep(1)
-            rss_before = _server_rss(api.pid)
+            rss_before = sum(_server_rss(api.pid) for api in apis)
             shares = [specs[part :: arguments.client_processes] for part in range(arguments.client_processes)]
+            # Client process i holds its streams on replica i modulo the replicas.
             workers = [
                 context.Process(
                     target=client_process,
-                    args=(host, port, share, arguments.connect_concurrency, reports, stop),
+                    args=(host, ports[part % len(ports)], share, arguments.connect_concurrency, reports, stop),
                     daemon=True,
                 )
-                for share in shares
+                for part, share in enumerate(shares)
             ]
             for worker in workers:
                 worker.start()
@@ -477,12 +494,12 @@ async def _run(arguments: argparse.Namespace, work: Path) -> Result:
                     open_seconds = max(open_seconds, seconds)
                 print(f"{len(specs)} streams settled in {open_seconds:.1f} s", flush=True)
                 await asyncio.sleep(2)
-                rss_after = _server_rss(api.pid)
-                cpu_before, started = children.cpu_seconds().get("api", 0.0), time.monotonic()
+                rss_after = sum(_server_rss(api.pid) for api in apis)
+                cpu_before, started = _api_cpu_seconds(children, names), time.monotonic()
                 reporters = [spec for spec in specs if spec.kind == REPORTER]
-                raised, lag = await _load(http, base_url, reporters, arguments.rate, arguments.duration)
+                raised, lag = await _load(http, base_urls, reporters, arguments.rate, arguments.duration)
                 await asyncio.sleep(arguments.settle)
-                api_cores = (children.cpu_seconds().get("api", 0.0) - cpu_before) / (time.monotonic() - started)
+                api_cores = (_api_cpu_seconds(children, names) - cpu_before) / (time.monotonic() - started)
                 stop.set()
                 outcomes: list[ClientOutcome] = []
                 for _ in workers:
@@ -509,6 +526,11 @@ async def _run(arguments: argparse.Namespace, work: Path) -> Result:
     )
     _score(result)
     return result
+
+
+def _api_cpu_seconds(children: Processes, names: Sequence[str]) -> float:
+    used = children.cpu_seconds()
+    return sum(used.get(name, 0.0) for name in names)
 
 
 async def _report(reports: multiprocessing.Queue[Any], seconds: float, children: Processes) -> tuple[str, Any]:
@@ -549,24 +571,33 @@ def report(arguments: argparse.Namespace, result: Result, setup: str) -> str:
         + " | ".join(_ms(result.alert_latencies, f) for f in (0.5, 0.95, 0.99, 1.0))
         + " |",
     ]
+    fan_out = (
+        f" --replicas {arguments.replicas} --client-processes {arguments.client_processes} "
+        f"--redis-url {arguments.redis_url}"
+        if arguments.redis_url
+        else ""
+    )
+    title = (
+        f"### SSE fan-out through Redis, {arguments.replicas} API replicas (`python -m bench.stream_fanout`)"
+        if arguments.redis_url
+        else "## Live stream\n\n### SSE fan-out (`python -m bench.stream_fanout`)"
+    )
     lines = [
-        "## Live stream",
-        "",
-        "### SSE fan-out (`python -m bench.stream_fanout`)",
+        title,
         "",
         f"Command: `cd apps/backend && .venv/bin/python -m bench.stream_fanout --clients {arguments.clients} "
         f"--staff-share {arguments.staff_share:g} --outsider-share {arguments.outsider_share:g} "
-        f"--rate {arguments.rate:g} --duration {arguments.duration:g}`.",
+        f"--rate {arguments.rate:g} --duration {arguments.duration:g}{fan_out}`.",
         "",
         setup,
         "",
         f"- Streams: {result.clients:,} ({mix}); HTTP statuses {dict(result.statuses)}; all settled (ready or "
         f"refused) {result.open_seconds:.1f} s after the first connect; {ended} ended by the server during the run.",
-        f"- Server memory: {result.rss_before / 2**20:,.0f} MiB resident before the streams, "
+        f"- Server memory (every API process): {result.rss_before / 2**20:,.0f} MiB resident before the streams, "
         f"{result.rss_after / 2**20:,.0f} MiB with them: **{per_connection / 1024:,.1f} KiB per connection**.",
         f"- Load: {len(result.raised)} SOS at {arguments.rate:g}/s, {accepted} accepted; the generator fell behind by "
-        f"up to {result.send_lag * 1000:.0f} ms; the API process used {result.api_cores:.2f} cores from the first SOS "
-        f"to {arguments.settle:g} s after the last.",
+        f"up to {result.send_lag * 1000:.0f} ms; the API processes used {result.api_cores:.2f} cores from the first "
+        f"SOS to {arguments.settle:g} s after the last.",
         f"- Deliveries: {result.expected:,} expected (every ready staff stream and the raising reporter's, per SOS), "
         f"{len(result.latencies):,} seen, **{result.lost:,} lost, {result.unexpected:,} unexpected** (an SOS on a "
         f"stream that should not carry it), {result.duplicates:,} duplicates.",
@@ -582,14 +613,15 @@ def report(arguments: argparse.Namespace, result: Result, setup: str) -> str:
     return "\n".join(lines)
 
 
-def write_doc(body: str, doc: Path = DOC) -> None:
-    """Replaces the ``stream-bench`` block of docs/benchmarks.md, appending it when missing."""
+def write_doc(body: str, markers: tuple[str, str], doc: Path = DOC) -> None:
+    """Replaces the block between ``markers`` in docs/benchmarks.md, appending it when missing."""
+    begin, end = markers
     content = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if DOC_BEGIN not in content or DOC_END not in content:
-        content = content.rstrip("\n") + f"\n\n{DOC_BEGIN}\n{DOC_END}\n"
-    head, rest = content.split(DOC_BEGIN, 1)
-    _, tail = rest.split(DOC_END, 1)
-    doc.write_text(f"{head}{DOC_BEGIN}\n{body.strip()}\n{DOC_END}{tail}")
+    if begin not in content or end not in content:
+        content = content.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    doc.write_text(f"{head}{begin}\n{body.strip()}\n{end}{tail}")
 
 
 def _arguments() -> argparse.Namespace:
@@ -603,10 +635,18 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--client-processes", type=int, default=2, help="processes the clients are spread over")
     parser.add_argument("--connect-concurrency", type=int, default=100, help="streams each process opens at once")
     parser.add_argument("--connect-timeout", type=float, default=300.0, help="seconds for every stream to settle")
+    parser.add_argument(
+        "--redis-url", help="fan out through this Redis database (SOS_STREAM_BACKEND=redis); it is flushed first"
+    )
+    parser.add_argument("--replicas", type=int, default=1, help="API processes sharing the database and Redis")
     parser.add_argument("--no-doc", action="store_true", help="leave docs/benchmarks.md alone")
     arguments = parser.parse_args()
     if arguments.clients < 10 or not 0 < arguments.staff_share + arguments.outsider_share < 1:
         parser.error("need at least 10 clients, and some staff and some reporters")
+    if arguments.replicas > 1 and not arguments.redis_url:
+        parser.error("more than one replica needs --redis-url")
+    if arguments.client_processes % arguments.replicas:
+        parser.error("--client-processes must be a multiple of --replicas, so every replica holds as many streams")
     return arguments
 
 
@@ -615,9 +655,18 @@ def main() -> None:
     described_machine = machine()
     with tempfile.TemporaryDirectory(prefix="sos-stream-bench-") as directory:
         result = uvloop.run(_run(arguments, Path(directory)))
+    servers = (
+        f"{arguments.replicas} `sos serve` processes (one uvicorn worker each, uvloop and httptools) sharing one "
+        "SQLite database, each with its in-process relay, and the stream fanned out through Redis "
+        "(SOS_STREAM_BACKEND=redis: each change appended and published once, each process subscribed once). "
+        "Client process i holds its streams on replica i modulo the replicas, and the SOS go to the replicas in "
+        "turn, so most deliveries cross processes."
+        if arguments.redis_url
+        else "One `sos serve` process (one uvicorn worker, uvloop and httptools), embedded mode: SQLite, the "
+        "in-process relay and stream fan-out (SOS_STREAM_BACKEND=memory)."
+    )
     setup = (
-        "One `sos serve` process (one uvicorn worker, uvloop and httptools), embedded mode: SQLite, the in-process "
-        "relay and stream fan-out (SOS_STREAM_BACKEND=memory). The clients hold raw HTTP/1.1 connections in "
+        f"{servers} The clients hold raw HTTP/1.1 connections in "
         f"{arguments.client_processes} uvloop processes on the same machine, opening at most "
         f"{arguments.connect_concurrency} streams at once each. Machine: {described_machine}. "
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."
@@ -625,7 +674,7 @@ def main() -> None:
     section = report(arguments, result, setup)
     print(section)
     if not arguments.no_doc:
-        write_doc(section)
+        write_doc(section, DOC_MARKERS["redis" if arguments.redis_url else "memory"])
         print("\nwrote docs/benchmarks.md", file=sys.stderr)
 
 
