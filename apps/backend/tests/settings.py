@@ -23,6 +23,8 @@ def make_settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         jwt_private_key=TEST_KEY_PEM,
         outbox_poll_seconds=1.0,
+        # The concurrency tests queue more requests than the pool holds; on a loaded CI machine, 5 s is not enough.
+        database_pool_timeout_seconds=30.0,
         # Tests drive the scheduler themselves (`container.scheduler.tick(now=...)`), so time can be moved at will.
         run_scheduler_in_process=False,
         log_level="WARNING",

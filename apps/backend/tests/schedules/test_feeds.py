@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 from icalendar import Calendar
 
+from sos.core.db import utcnow
 from tests.factories import Tenant
 from tests.schedules.api import SCHEDULES, create_schedule, daily_layer, schedule_body
 
@@ -50,9 +52,14 @@ async def test_the_schedule_feed_parses_and_matches_the_shifts(client: AsyncClie
     assert len(events) >= 28
 
 
-async def test_feed_uids_are_stable_between_fetches(client: AsyncClient, tenant: Tenant) -> None:
+async def test_feed_uids_are_stable_between_fetches(
+    client: AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     created = await create_schedule(client, tenant.admin, schedule_body(daily_layer(tenant.responder.user_id)))
     url = await _feed_url(client, tenant, created["id"])
+    # One moment for both fetches: a handoff between them would rightly change the window of shifts served.
+    moment = utcnow()
+    monkeypatch.setattr("sos.schedules.router.utcnow", lambda: moment)
     first = {str(e["UID"]): _span(e) for e in _events((await client.get(url)).content)}
     second = {str(e["UID"]): _span(e) for e in _events((await client.get(url)).content)}
     assert first == second

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import secrets
 import socket
 import ssl
@@ -158,7 +159,8 @@ async def fence(client: AsyncClient, tenant: Tenant) -> str:
 
 
 def token_expiring_in(container: Container, member: Member, seconds: int) -> str:
-    """An access token for ``member`` that expires ``seconds`` from now, signed with the container's key."""
+    """An access token for ``member`` that expires ``seconds`` from now (rounded up to a whole second), signed with
+    the container's key."""
     now = utcnow()
     settings = container.settings
     return sign(
@@ -170,7 +172,7 @@ def token_expiring_in(container: Container, member: Member, seconds: int) -> str
             role=member.role.value,
             iat=int(now.timestamp()),
             nbf=int(now.timestamp()),
-            exp=int((now + timedelta(seconds=seconds)).timestamp()),
+            exp=math.ceil((now + timedelta(seconds=seconds)).timestamp()),
         ),
         load_or_create_signing_key(settings),
     )

@@ -143,7 +143,7 @@ async def test_an_idle_stream_gets_heartbeats(server: str, client: AsyncClient, 
 async def test_the_stream_ends_with_token_expired_when_the_access_token_expires(
     server: str, client: AsyncClient, container: Container, tenant: Tenant
 ) -> None:
-    token = token_expiring_in(container, tenant.coordinator, seconds=2)
+    token = token_expiring_in(container, tenant.coordinator, seconds=5)
     expires_at = container.signer.verify(token).expires_at
     async with open_stream(server, token) as stream:
         ready = (await stream.until("ready"))[-1]

@@ -173,7 +173,7 @@ async def test_a_ping_gets_a_pong(server: str, client: AsyncClient, tenant: Tena
 async def test_a_socket_ends_with_token_expired_and_a_normal_close(
     server: str, client: AsyncClient, container: Container, tenant: Tenant
 ) -> None:
-    async with authenticated(server, token_expiring_in(container, tenant.responder, seconds=2)) as socket:
+    async with authenticated(server, token_expiring_in(container, tenant.responder, seconds=5)) as socket:
         await socket.until("ready")
         expired = await socket.next()
         code = await socket.closed_with()
