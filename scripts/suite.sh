@@ -28,8 +28,9 @@ case "${1:-}" in
       echo
       echo "======== $(basename "${marker%.failed}") failed ========"
       echo "-- the first failure:"
-      # pytest's first failure or error section, Vitest's first FAIL, or Playwright's first numbered failure.
-      plain "$log" | awk '/^=+ (FAILURES|ERRORS) =+$|^ *FAIL |^  1\) / { found = 1 } found && shown++ < 40'
+      # pytest's first failure or error section, a pytest-timeout stack dump, Vitest's first FAIL, or Playwright's
+      # first numbered failure.
+      plain "$log" | awk '/^=+ (FAILURES|ERRORS) =+$|^\++ Timeout \++$|^ *FAIL |^  1\) / { found = 1 } found && shown++ < 40'
       echo "-- the end of its output:"
       plain "$log" | tail -n 15
       echo "-- every failed test:"
