@@ -22,6 +22,9 @@ case "${1:-}" in
     exit "$status"
     ;;
   report)
+    if ! compgen -G "$logs/*.failed" >/dev/null; then
+      echo "No suite recorded a failure: a step outside the suites failed; see the output above."
+    fi
     for marker in "$logs"/*.failed; do
       [ -e "$marker" ] || continue
       log="${marker%.failed}.log"
