@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 
 from sos.contacts.domain import MAX_CONTACT_METHODS
@@ -174,6 +175,18 @@ async def test_a_slack_webhook_on_another_host_is_refused_without_echoing_it(
     assert response.status_code == 422
     assert _pointers(response) == ["#/webhook_url"]
     assert "secret-part" not in response.text
+
+
+@pytest.mark.parametrize("host", ["10.0.0.5", "169.254.169.254", "[fd00::5]", "100.64.1.1", "[::ffff:192.168.1.1]"])
+async def test_a_mattermost_webhook_on_a_private_address_is_refused(
+    client: AsyncClient, tenant: Tenant, host: str
+) -> None:
+    body = {"channel": "mattermost", "label": "Ops", "webhook_url": f"https://{host}/hooks/abc123secret"}
+    response = await client.post(METHODS, json=body, headers=tenant.responder.headers)
+    assert response.status_code == 422
+    assert _pointers(response) == ["#/webhook_url"]
+    assert "public host" in response.text
+    assert "abc123secret" not in response.text
 
 
 async def test_the_same_address_twice_is_a_conflict(client: AsyncClient, tenant: Tenant) -> None:

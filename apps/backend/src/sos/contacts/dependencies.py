@@ -8,6 +8,7 @@ from fastapi import Depends
 
 from sos.contacts.service import AddressPolicy
 from sos.core.dependencies import ContainerDep
+from sos.providers.egress import egress_policy
 from sos.providers.secrets import SecretBox, secret_box
 
 
@@ -17,7 +18,11 @@ async def get_secret_box(container: ContainerDep) -> SecretBox:
 
 async def get_address_policy(container: ContainerDep) -> AddressPolicy:
     settings = container.settings
-    return AddressPolicy(box=secret_box(settings), allow_loopback_http=settings.environment != "production")
+    return AddressPolicy(
+        box=secret_box(settings),
+        allow_loopback_http=settings.environment != "production",
+        egress=egress_policy(settings),
+    )
 
 
 SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, update
@@ -63,6 +64,7 @@ from sos.notifications.models import Notification
 from sos.notifications.service import create_direct
 from sos.providers.channels.chat import validate_chat_webhook
 from sos.providers.channels.webpush import validate_push_subscription
+from sos.providers.egress import EgressPolicy, literal_address
 from sos.providers.secrets import SecretBox
 from sos.providers.vapid import ensure_vapid_keys
 from sos.users.models import Membership
@@ -77,6 +79,8 @@ class AddressPolicy:
     """Seals the full address of a push target or chat webhook."""
     allow_loopback_http: bool
     """Outside production, push services and webhooks on this machine are allowed (development and tests)."""
+    egress: EgressPolicy
+    """Where provider requests may connect: a webhook naming an address outside it is refused at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,7 @@ def _push_field(message: str) -> str:
     return "#/subscription/endpoint"
 
 
-def _address_of(body: ContactMethodIn, allow_loopback_http: bool) -> _Address:
+def _address_of(body: ContactMethodIn, policy: AddressPolicy) -> _Address:
     """The normalized full address of a new method, its shown form, and the keys and facts kept beside it."""
     channel = NotificationChannel(body.channel)
     full: str
@@ -173,7 +177,7 @@ def _address_of(body: ContactMethodIn, allow_loopback_http: bool) -> _Address:
                 subscription.endpoint,
                 subscription.keys.p256dh,
                 subscription.keys.auth,
-                allow_loopback_http=allow_loopback_http,
+                allow_loopback_http=policy.allow_loopback_http,
             )
         except ValueError as exc:
             raise _invalid(_push_field(str(exc)), str(exc)) from None
@@ -191,9 +195,12 @@ def _address_of(body: ContactMethodIn, allow_loopback_http: bool) -> _Address:
         details = {"platform": "ios"} | ({"app_version": body.app_version} if body.app_version else {})
     elif isinstance(body, ChatIn):
         try:
-            full = validate_chat_webhook(channel, body.webhook_url, allow_loopback_http=allow_loopback_http)
+            full = validate_chat_webhook(channel, body.webhook_url, allow_loopback_http=policy.allow_loopback_http)
         except ValueError as exc:
             raise _invalid("#/webhook_url", str(exc)) from None
+        address = literal_address(urlsplit(full).hostname or "")
+        if address is not None and not policy.egress.permits(address):
+            raise _invalid("#/webhook_url", "the webhook URL must be on a public host")
     return _Address(shown=masked_secret_address(channel, full, details), full=full, keys=keys, details=details or None)
 
 
@@ -305,7 +312,7 @@ async def add_method(
 ) -> ContactMethodRead:
     """Push targets are verified at once; any other method is sent a verification code."""
     channel = NotificationChannel(body.channel)
-    address = _address_of(body, policy.allow_loopback_http)
+    address = _address_of(body, policy)
     now = utcnow()
     method_id = new_id()
     verified = channel in SELF_VERIFYING_CHANNELS

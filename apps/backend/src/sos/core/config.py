@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     smtp_from: str = "SOS Platform <sos@localhost>"
     vapid_subject: str = Field(
         default="mailto:admin@localhost", description="The contact push services see in this install's VAPID claims"
+    )
+    egress_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='Private networks provider requests may reach (a JSON list such as ["10.20.0.0/16"]), for '
+        "chat servers or SMS gateways inside the organization; every other non-public address is refused",
     )
     provider_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="How long one provider request may take before it counts as failed"

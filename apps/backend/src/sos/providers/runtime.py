@@ -23,6 +23,7 @@ from sos.notifications.domain import CHAT_CHANNELS, NotificationChannel
 from sos.providers.channels.base import AdapterConfig, ChannelAdapter, InstallContext, NoSecrets
 from sos.providers.channels.registry import ADAPTERS, load_adapters
 from sos.providers.domain import INSTALL_SMTP, LoadedProvider
+from sos.providers.egress import GuardedTransport, egress_policy
 from sos.providers.resilience import CircuitBreaker, ProviderRateLimiter
 from sos.providers.secrets import SecretBox, secret_box
 
@@ -72,9 +73,10 @@ class DeliveryRuntime:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.provider_timeout_seconds),
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                transport=GuardedTransport(egress_policy(self.settings), limits=limits),
                 follow_redirects=False,
             )
         return self._http
