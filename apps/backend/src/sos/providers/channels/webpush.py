@@ -34,6 +34,7 @@ from sos.providers.channels.base import (
     SendResult,
 )
 from sos.providers.channels.registry import ADAPTERS, AdapterSpec
+from sos.providers.egress import is_public, literal_address
 from sos.providers.vapid import public_key_of
 
 RECORD_SIZE = 4096
@@ -83,14 +84,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _is_internal_address(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_link_local or address.is_unspecified or address.is_reserved
-
-
 def validate_push_subscription(endpoint: str, p256dh: str, auth: str, *, allow_loopback_http: bool) -> None:
     """Refuses a subscription this install could not push to: raises :class:`ValueError` saying what is wrong.
 
@@ -112,7 +105,8 @@ def validate_push_subscription(endpoint: str, p256dh: str, auth: str, *, allow_l
         raise ValueError("the push endpoint must not be on this machine")
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise ValueError("the push endpoint must be an https URL")
-    if not loopback and _is_internal_address(host):
+    address = literal_address(host)
+    if not loopback and address is not None and not is_public(address):
         raise ValueError("the push endpoint must be on a public host")
     point = _b64url_decode(p256dh, "p256dh")
     if len(point) != 65 or point[0] != 0x04:
