@@ -131,7 +131,8 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: EgressPolicy, *, limits: httpx.Limits, resolver: Resolver = resolve) -> None:
         super().__init__(limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            # SSL_CERT_FILE and SSL_CERT_DIR still apply (an operator's own CA); only proxies are ignored.
+            ssl_context=httpx.create_ssl_context(trust_env=True),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
