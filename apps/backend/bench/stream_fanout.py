@@ -56,8 +56,10 @@ from sos.users.models import Membership, User
 
 BACKEND = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-DOC_MARKERS = {"memory": ("<!-- stream-bench:start -->", "<!-- stream-bench:end -->")}
-DOC_MARKERS["redis"] = ("<!-- stream-bench-redis:start -->", "<!-- stream-bench-redis:end -->")
+DOC_MARKERS = {
+    "memory": ("<!-- stream-bench:start -->", "<!-- stream-bench:end -->"),
+    "redis": ("<!-- stream-bench-redis:start -->", "<!-- stream-bench-redis:end -->"),
+}
 STREAM_PATH = "/api/v1/stream"
 TOKEN_TTL_SECONDS = 3600
 WATCHED_TYPE = "alert.triggered"
